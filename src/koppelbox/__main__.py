@@ -1,0 +1,3 @@
+from koppelbox.cli import main
+
+main()

@@ -1,0 +1,19 @@
+"""The `koppelbox` command: one group, one module per subcommand."""
+
+from __future__ import annotations
+
+import click
+
+from koppelbox import __version__
+from koppelbox.cli.serve import serve
+from koppelbox.cli.tokens import tokens
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="koppelbox")
+def main() -> None:
+    """Sandbox, validator and conformance toolkit for Dutch school data exchange."""
+
+
+main.add_command(serve)
+main.add_command(tokens)

@@ -1,0 +1,43 @@
+"""`koppelbox serve`: every API on one port."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from koppelbox.cli.options import load_store, store_options
+from koppelbox.cli.tokens import credentials, print_credentials
+from koppelbox.server.app import DEFAULT_MAX_BODY_BYTES, create_app, discover_specs
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@store_options
+@click.option(
+    "--max-body-bytes",
+    default=DEFAULT_MAX_BODY_BYTES,
+    show_default=True,
+    type=click.IntRange(1),
+    help="413 above this.",
+)
+@click.option(
+    "--validate-responses", is_flag=True, help="Check every response against its contract (slower)."
+)
+def serve(
+    host: str, port: int, fixtures: Path | None, seed: int, max_body_bytes: int, validate_responses: bool
+) -> None:
+    """Serve every API in openapi/ under its own prefix, over the seeded in-memory store."""
+    import uvicorn
+
+    store = load_store(fixtures, seed)
+    app = create_app(store, max_body_bytes=max_body_bytes, validate_responses=validate_responses)
+    console = Console()
+    base = f"http://{host}:{port}"
+    console.print(f"[bold]koppelbox sandbox[/bold] on {base} (seed {seed})")
+    for spec in discover_specs():
+        console.print(f"  {spec.title:<48} {base}{spec.prefix}   docs: {base}{spec.prefix}/ui/")
+    print_credentials(console, credentials(store))
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

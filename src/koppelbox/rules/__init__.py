@@ -1,0 +1,1 @@
+"""Domain rules: pure functions and value types. Imports no web framework and does no I/O."""

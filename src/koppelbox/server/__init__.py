@@ -1,0 +1,1 @@
+"""HTTP layer: the Connexion app and thin handlers over the store."""

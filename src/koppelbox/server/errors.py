@@ -1,0 +1,150 @@
+"""Every failure, whatever raised it, answered in the error format of the API the request was for.
+
+Exceptions are first reduced to one `Problem` (status, code, message, fields, headers); then the API's
+`ErrorFormat`, found by the longest matching path prefix, renders it. A request outside every API gets
+the control plane's format. Nothing here ever produces a framework default page.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from connexion.exceptions import OAuthScopeProblem, ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from starlette.exceptions import HTTPException
+
+from koppelbox.rules.errors import DomainError, FieldError
+from koppelbox.rules.oauth import OAuthError
+from koppelbox.server.validation import FieldValidationProblem
+
+logger = logging.getLogger("koppelbox.errors")
+
+_CODES = {
+    400: "invalid_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "duplicate",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+@dataclass
+class Problem:
+    status: int
+    code: str
+    message: str
+    errors: list[FieldError] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    # The exception it came from, for formats that need more (OAuth error codes, scopes).
+    cause: Exception | None = None
+
+
+class PayloadTooLarge(ProblemException):  # type: ignore[misc]
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            status=413, title="Payload Too Large", detail=f"The request body exceeds {limit} bytes."
+        )
+
+
+def to_problem(exc: Exception) -> Problem:
+    if isinstance(exc, DomainError):
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+        return Problem(exc.status, exc.code, exc.message, list(exc.errors), headers, exc)
+    if isinstance(exc, OAuthError):
+        return Problem(exc.status, exc.error, exc.description, cause=exc)
+    if isinstance(exc, FieldValidationProblem):
+        return Problem(400, "invalid_request", str(exc.detail), list(exc.errors), cause=exc)
+    if isinstance(exc, OAuthScopeProblem):
+        needed = " ".join(sorted(exc.required_scopes or []))
+        return Problem(403, "insufficient_scope", f"This operation needs scope(s): {needed}.", cause=exc)
+    if isinstance(exc, HTTPException):  # Connexion's problems and Starlette's 404/405 alike
+        status = exc.status_code
+        detail = getattr(exc, "detail", None) or _default_message(status)
+        headers = dict(exc.headers or {})
+        if status == 401:
+            headers.setdefault("WWW-Authenticate", "Bearer")
+        return Problem(status, _CODES.get(status, "error"), str(detail), headers=headers, cause=exc)
+    logger.error("unhandled error", exc_info=exc)
+    return Problem(
+        500, "internal_error", "The sandbox failed on this request; this is a koppelbox bug.", cause=exc
+    )
+
+
+def _default_message(status: int) -> str:
+    return {
+        404: "There is nothing at this path.",
+        405: "This path does not support this method.",
+    }.get(status, "The request failed.")
+
+
+ErrorFormat = Callable[[Problem], dict[str, Any]]
+
+
+def standard_format(problem: Problem) -> dict[str, Any]:
+    """`{status, code, message, errors[]}`: Wimpel, the control plane, and the default."""
+    return {
+        "status": problem.status,
+        "code": problem.code,
+        "message": problem.message,
+        "errors": [{"field": e.field, "message": e.message} for e in problem.errors],
+    }
+
+
+def oauth_format(problem: Problem) -> dict[str, Any]:
+    """RFC 6749 §5.2 for the token endpoint: `{error, error_description}`."""
+    if isinstance(problem.cause, OAuthError):
+        error = problem.cause.error
+    else:
+        error = "invalid_client" if problem.status == 401 else "invalid_request"
+    detail = problem.message
+    if problem.errors:
+        detail += " " + "; ".join(f"{e.field}: {e.message}" for e in problem.errors)
+    return {"error": error, "error_description": detail}
+
+
+# Longest prefix wins. APIs add their own format here next to their handlers.
+_FORMATS: dict[str, ErrorFormat] = {"/sandbox/oauth2/token": oauth_format}
+
+
+def register_format(prefix: str, error_format: ErrorFormat) -> None:
+    _FORMATS[prefix] = error_format
+
+
+def format_for(path: str) -> ErrorFormat:
+    best = ""
+    for prefix in _FORMATS:
+        if (path == prefix or path.startswith(prefix.rstrip("/") + "/")) and len(prefix) > len(best):
+            best = prefix
+    return _FORMATS[best] if best else standard_format
+
+
+def render(path: str, problem: Problem) -> tuple[int, bytes, dict[str, str]]:
+    error_format = format_for(path)
+    # A format may change the status as well as the body: Edu-V, for one, answers a missing scope with 401.
+    body = error_format(problem)
+    headers = dict(problem.headers)
+    if error_format is oauth_format:
+        headers["Cache-Control"] = "no-store"
+    return problem.status, json.dumps(body, ensure_ascii=False).encode("utf-8"), headers
+
+
+def handle(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    status, body, headers = render(request.url.path, to_problem(exc))
+    return ConnexionResponse(
+        status_code=status,
+        mimetype="application/json",
+        content_type="application/json",
+        body=body,
+        headers=headers,
+    )

@@ -1,0 +1,61 @@
+"""The control plane: health, token endpoint, clients, reset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connexion import request
+
+from koppelbox import __version__
+from koppelbox.rules import oauth
+from koppelbox.server.app import discover_specs
+from koppelbox.server.context import current
+
+Response = tuple[Any, int, dict[str, str]] | tuple[Any, int]
+
+
+async def get_health() -> Response:
+    return {"status": "ok", "version": __version__, "apis": [spec.prefix for spec in discover_specs()]}, 200
+
+
+async def issue_token(body: dict[str, Any]) -> Response:
+    oauth.check_grant_type(body.get("grant_type"))
+    credentials = oauth.client_credentials(
+        request.headers.get("authorization"), body.get("client_id"), body.get("client_secret")
+    )
+    token = current().store.identity.issue(credentials, body.get("scope"))
+    identity = current().store.identity
+    return (
+        {
+            "access_token": token.token,
+            "token_type": "Bearer",
+            "expires_in": identity.token_lifetime,
+            "scope": " ".join(sorted(token.scopes)),
+        },
+        200,
+        {"Cache-Control": "no-store", "Pragma": "no-cache"},
+    )
+
+
+async def list_clients() -> Response:
+    store = current().store
+    now = store.clock()
+    return [
+        {
+            "id": client.id,
+            "name": client.name,
+            "kind": client.kind,
+            "scopes": sorted(client.scopes),
+            "tokens": [
+                {"token": t.token, "scopes": sorted(t.scopes), "expired": t.expired(now)}
+                for t in store.identity.static_tokens(client.id)
+            ],
+        }
+        for client in store.identity.clients.values()
+    ], 200
+
+
+async def reset_sandbox() -> Response:
+    store = current().store
+    store.reset()
+    return {"status": "reset", "seed": store.fixtures.seed}, 200

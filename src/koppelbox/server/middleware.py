@@ -1,0 +1,53 @@
+"""ASGI middleware: hand each request its sandbox, and cap request bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from koppelbox.server.context import SCOPE_KEY, Sandbox
+from koppelbox.server.errors import PayloadTooLarge
+
+
+class SandboxMiddleware:
+    """Placed inside Connexion's exception middleware, so a too-large body becomes the API's own 413."""
+
+    def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
+        self.app = app
+        self.sandbox = sandbox
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        scope[SCOPE_KEY] = self.sandbox
+        limit = self.sandbox.max_body_bytes
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            raise PayloadTooLarge(limit)
+        received = 0
+
+        async def capped_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:  # a chunked body has no Content-Length to check up front
+                raise PayloadTooLarge(limit)
+            return message
+
+        await self.app(scope, capped_receive, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def middleware_options(sandbox: Sandbox) -> dict[str, Any]:
+    return {"sandbox": sandbox}

@@ -1,0 +1,40 @@
+"""The in-memory store: every part built from the same fixtures, every part reset together.
+
+Thread-safe (each part guards its own state with a lock), indexed by the keys the rules look up,
+and imports no web framework.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from koppelbox.resources import fixtures_dir
+from koppelbox.rules.clock import Clock, utc_now
+from koppelbox.store.fixtures import Fixtures, load_fixtures
+from koppelbox.store.identity import IdentityStore
+from koppelbox.store.wimpel import OrganisationStore
+
+
+class Store:
+    identity: IdentityStore
+    wimpel: OrganisationStore
+
+    def __init__(self, fixtures: Fixtures, clock: Clock = utc_now) -> None:
+        self.fixtures = fixtures
+        self.clock = clock
+        self._reset_lock = threading.Lock()
+        self._build()
+
+    @classmethod
+    def from_directory(cls, directory: Path | None = None, *, seed: int = 0, clock: Clock = utc_now) -> Store:
+        return cls(load_fixtures(directory or fixtures_dir(), seed), clock)
+
+    def _build(self) -> None:
+        self.identity = IdentityStore(self.fixtures, self.clock)
+        self.wimpel = OrganisationStore(self.fixtures, self.clock)
+
+    def reset(self) -> None:
+        """Back to the seeded state: data and issued tokens. Static tokens keep working."""
+        with self._reset_lock:
+            self._build()

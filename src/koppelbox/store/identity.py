@@ -1,0 +1,83 @@
+"""Clients, static tokens and issued tokens."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+from datetime import timedelta
+
+from koppelbox.rules import oauth
+from koppelbox.rules.clock import Clock, parse_rfc3339
+from koppelbox.rules.errors import Unauthorized
+from koppelbox.rules.identity import AccessToken, Client
+from koppelbox.store.fixtures import FixtureError, Fixtures
+
+DEFAULT_TOKEN_LIFETIME = 3600
+
+
+class IdentityStore:
+    def __init__(self, fixtures: Fixtures, clock: Clock) -> None:
+        document = fixtures.get("clients") or {}
+        if not isinstance(document, dict) or "clients" not in document:
+            raise FixtureError("clients: expected a mapping with a `clients` list")
+        self._clock = clock
+        self._lock = threading.Lock()
+        self.admin_token: str = str(document.get("admin_token", ""))
+        self.token_lifetime = int(document.get("token_lifetime_seconds", DEFAULT_TOKEN_LIFETIME))
+        self.clients: dict[str, Client] = {}
+        self._static: dict[str, AccessToken] = {}
+        for entry in document["clients"]:
+            client = Client(
+                id=str(entry["id"]),
+                name=str(entry.get("name", entry["id"])),
+                kind=str(entry.get("kind", "partner")),
+                secret=str(entry["secret"]),
+                scopes=frozenset(entry.get("scopes", [])),
+                attributes=dict(entry.get("attributes", {})),
+            )
+            self.clients[client.id] = client
+            for token in entry.get("tokens", []):
+                scopes = frozenset(token["scopes"]) if "scopes" in token else client.scopes
+                expires = parse_rfc3339(str(token["expires_at"])) if "expires_at" in token else None
+                self._static[str(token["token"])] = AccessToken(
+                    str(token["token"]), client.id, scopes, expires
+                )
+        self._issued: dict[str, AccessToken] = {}
+
+    def static_tokens(self, client_id: str) -> list[AccessToken]:
+        return [t for t in self._static.values() if t.client_id == client_id]
+
+    def authenticate(self, token: str) -> AccessToken:
+        """The live token for a bearer value, or Unauthorized saying why not."""
+        with self._lock:
+            found = self._issued.get(token) or self._static.get(token)
+        if found is None:
+            raise Unauthorized("The bearer token is not known to this sandbox.")
+        if found.expired(self._clock()):
+            raise Unauthorized("The bearer token has expired; fetch a new one.")
+        return found
+
+    def issue(self, credentials: oauth.ClientCredentials, requested_scope: str | None) -> AccessToken:
+        client = self.clients.get(credentials.client_id)
+        # Compare secrets in constant time, and give unknown clients the same answer as wrong secrets.
+        expected = client.secret if client else secrets.token_hex(16)
+        if not hmac.compare_digest(expected.encode(), credentials.client_secret.encode()) or client is None:
+            raise oauth.OAuthError("invalid_client", "Unknown client or wrong secret.")
+        scopes = oauth.granted_scopes(requested_scope, client.scopes)
+        token = AccessToken(
+            token="kbx_" + secrets.token_urlsafe(24),
+            client_id=client.id,
+            scopes=scopes,
+            expires_at=self._clock() + timedelta(seconds=self.token_lifetime),
+        )
+        with self._lock:
+            self._drop_expired()
+            self._issued[token.token] = token
+        return token
+
+    def _drop_expired(self) -> None:
+        # Called with the lock held: keeps memory flat however many tokens a long CI run fetches.
+        now = self._clock()
+        for key in [k for k, t in self._issued.items() if t.expired(now)]:
+            del self._issued[key]
