@@ -25,6 +25,7 @@ from koppelbox.rules.errors import DomainError
 from koppelbox.rules.oauth import OAuthError
 from koppelbox.server import errors
 from koppelbox.server.context import Sandbox
+from koppelbox.server.journal import JournalMiddleware
 from koppelbox.server.middleware import SandboxMiddleware
 from koppelbox.server.resolver import HandlerResolver
 from koppelbox.server.security import SECURITY_MAP
@@ -73,6 +74,12 @@ def create_app(
     for exc_class in (Exception, HTTPException, ProblemException, DomainError, OAuthError):
         app.add_error_handler(exc_class, errors.handle)
     app.add_middleware(SandboxMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, sandbox=sandbox)
+    # Outside the exception middleware, so the journal records error answers exactly as sent.
+    prefixes = [spec.prefix for spec in discover_specs()]
+    app.add_middleware(
+        JournalMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, sandbox=sandbox, prefixes=prefixes
+    )
+    app.add_middleware(AllowHeaderMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, routes=sandbox.routes)
     app.sandbox = sandbox  # for tests and the CLI: the store behind this app
     return app
 

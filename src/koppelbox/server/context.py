@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from connexion.context import scope as current_scope
 
+from koppelbox.journal import Journal
 from koppelbox.store import Store
 
 SCOPE_KEY = "koppelbox.sandbox"
@@ -16,6 +17,8 @@ SCOPE_KEY = "koppelbox.sandbox"
 class Sandbox:
     store: Store
     max_body_bytes: int
+    # Outlives `/sandbox/reset`: a vendor resets between test runs and still wants the evidence.
+    journal: Journal = field(default_factory=Journal)
 
 
 def sandbox_of(scope: Any) -> Sandbox:

@@ -48,6 +48,12 @@ class IdentityStore:
     def static_tokens(self, client_id: str) -> list[AccessToken]:
         return [t for t in self._static.values() if t.client_id == client_id]
 
+    def owner_of(self, token: str) -> str | None:
+        """The client a token belongs to, expired or not (the journal attributes a 401 to it)."""
+        with self._lock:
+            found = self._issued.get(token) or self._static.get(token)
+        return found.client_id if found else None
+
     def authenticate(self, token: str) -> AccessToken:
         """The live token for a bearer value, or Unauthorized saying why not."""
         with self._lock:

@@ -6,10 +6,13 @@ from koppelbox.server.handlers.sandbox.core import (
     list_clients,
     reset_sandbox,
 )
+from koppelbox.server.handlers.sandbox.journal import clear_journal, list_journal
 
 __all__ = [
+    "clear_journal",
     "get_health",
     "issue_token",
     "list_clients",
+    "list_journal",
     "reset_sandbox",
 ]

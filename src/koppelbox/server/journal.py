@@ -1,0 +1,143 @@
+"""ASGI middleware that records every exchange in the sandbox's journal.
+
+Placed outside Connexion's exception middleware so it sees the final answer, error bodies included.
+Routing runs further in and writes the operationId into the shared scope, which is read back here once
+the response is complete. Recording never changes what the client receives.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from koppelbox.journal import JournalEntry
+from koppelbox.journal.masking import DEFAULT_BODY_LIMIT, capture_body, findings_of, mask_headers
+from koppelbox.rules.clock import rfc3339
+from koppelbox.server.context import Sandbox
+
+SCENARIO_KEY = "koppelbox.scenario"  # set by the scenario middleware when it produced the answer
+# Reading the journal or the docs is not traffic worth recording (and reading would flood it).
+_NOT_RECORDED = ("/sandbox/journal", "/ui/", "/openapi.json", "/openapi.yaml")
+
+
+class JournalMiddleware:
+    def __init__(
+        self, app: ASGIApp, sandbox: Sandbox, prefixes: list[str], body_limit: int = DEFAULT_BODY_LIMIT
+    ) -> None:
+        self.app = app
+        self.sandbox = sandbox
+        self.prefixes = prefixes
+        self.body_limit = body_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or any(marker in path for marker in _NOT_RECORDED):
+            await self.app(scope, receive, send)
+            return
+        started = time.time()
+        request_body = bytearray()
+        response_body = bytearray()
+        response: dict[str, Any] = {"status": 500, "headers": []}
+        limit = self.body_limit
+
+        async def recording_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.request" and len(request_body) <= limit:
+                request_body.extend(message.get("body", b"")[: limit + 1 - len(request_body)])
+            return message
+
+        async def recording_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response["status"] = message["status"]
+                response["headers"] = [
+                    (k.decode("latin-1"), v.decode("latin-1")) for k, v in message["headers"]
+                ]
+            elif message["type"] == "http.response.body" and len(response_body) <= limit:
+                response_body.extend(message.get("body", b"")[: limit + 1 - len(response_body)])
+            await send(message)
+
+        try:
+            await self.app(scope, recording_receive, recording_send)
+        finally:
+            self._record(scope, started, bytes(request_body), bytes(response_body), response)
+
+    def _record(
+        self, scope: Scope, started: float, raw_request: bytes, raw_response: bytes, response: dict[str, Any]
+    ) -> None:
+        request_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", [])]
+        lowered = {k.lower(): v for k, v in request_headers}
+        response_headers = mask_headers(response["headers"])
+        request_body = capture_body(raw_request, lowered.get("content-type"), self.body_limit)
+        response_body = capture_body(raw_response, response_headers.get("content-type"), self.body_limit)
+        token = _bearer(lowered.get("authorization"))
+        client = self._client_of(token, lowered.get("authorization"), request_body)
+        routing = scope.get("extensions", {}).get("connexion_routing", {})
+        status = int(response["status"])
+        path = scope.get("path", "")
+
+        def make(seq: int) -> JournalEntry:
+            return JournalEntry(
+                seq=seq,
+                at=started,
+                time=rfc3339(datetime.fromtimestamp(started, UTC)),
+                elapsed_ms=round((time.time() - started) * 1000, 1),
+                client=client,
+                token_ref=hashlib.sha256(token.encode()).hexdigest()[:12] if token else None,
+                api=_api_of(path, self.prefixes),
+                operation=routing.get("operation_id"),
+                method=scope.get("method", ""),
+                path=path,
+                query=scope.get("query_string", b"").decode("latin-1"),
+                request_headers=mask_headers(request_headers),
+                request_body=request_body,
+                status=status,
+                response_headers=response_headers,
+                response_body=response_body,
+                findings=findings_of(status, response_body),
+                scenario=scope.get(SCENARIO_KEY),
+            )
+
+        self.sandbox.journal.record(make)
+
+    def _client_of(self, token: str | None, authorization: str | None, body: Any) -> str | None:
+        identity = self.sandbox.store.identity
+        if token:
+            return identity.owner_of(token)
+        basic = _basic_user(authorization)  # the token endpoint: client_secret_basic ...
+        if basic is None and isinstance(body, dict) and isinstance(body.get("client_id"), str):
+            basic = body["client_id"]  # ... or client_secret_post
+        return basic if basic in identity.clients else None
+
+
+def _bearer(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _basic_user(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return decoded.partition(":")[0] or None
+
+
+def _api_of(path: str, prefixes: list[str]) -> str:
+    best = ""
+    for prefix in prefixes:
+        if (path == prefix or path.startswith(prefix + "/")) and len(prefix) > len(best):
+            best = prefix
+    return best.strip("/")

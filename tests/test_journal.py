@@ -1,0 +1,189 @@
+"""The request journal: bounded, masked, filterable, and readable through the control plane."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from starlette.testclient import TestClient
+
+from koppelbox.journal import Journal, JournalEntry, JournalFilter
+from koppelbox.journal.masking import MASK, capture_body, findings_of, mask_headers
+from tests.support import ADMIN, bearer
+
+
+def make_entry(
+    seq: int, *, client: str | None = "c1", api: str = "wimpel", status: int = 200
+) -> JournalEntry:
+    return JournalEntry(
+        seq=seq,
+        at=1000.0 + seq,
+        time="2026-03-02T09:30:00.000Z",
+        elapsed_ms=1.0,
+        client=client,
+        token_ref=None,
+        api=api,
+        operation="listOrganisations",
+        method="GET",
+        path=f"/{api}/x",
+        query="",
+        request_headers={},
+        request_body=None,
+        status=status,
+        response_headers={},
+        response_body=None,
+    )
+
+
+def test_memory_stays_flat_however_many_requests_arrive() -> None:
+    journal = Journal(capacity=50)
+    for _ in range(500):
+        journal.record(lambda seq: make_entry(seq))
+    assert len(journal) == 50
+    assert journal.dropped == 450
+    assert [e.seq for e in journal.entries()] == list(range(451, 501))
+
+
+def test_concurrent_recording_keeps_every_sequence_number_unique() -> None:
+    journal = Journal(capacity=10_000)
+
+    def burst() -> None:
+        for _ in range(500):
+            journal.record(lambda seq: make_entry(seq))
+
+    threads = [threading.Thread(target=burst) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seqs = [e.seq for e in journal.entries()]
+    assert len(seqs) == 4000
+    assert seqs == sorted(set(seqs))
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        (JournalFilter(client="c2"), [2]),
+        (JournalFilter(api="/eduv"), [3]),
+        (JournalFilter(status=404), [4]),
+        (JournalFilter(status_class=4), [2, 4]),
+        (JournalFilter(after=2), [3, 4]),
+        (JournalFilter(client="c1", status_class=2), [1, 3]),
+    ],
+)
+def test_filters_select_by_client_api_and_status(where: JournalFilter, expected: list[int]) -> None:
+    journal = Journal()
+    journal.record(lambda s: make_entry(s))
+    journal.record(lambda s: make_entry(s, client="c2", status=400))
+    journal.record(lambda s: make_entry(s, api="eduv"))
+    journal.record(lambda s: make_entry(s, status=404))
+    assert [e.seq for e in journal.entries(where)] == expected
+
+
+def test_limit_keeps_the_newest_entries() -> None:
+    journal = Journal()
+    for _ in range(5):
+        journal.record(lambda s: make_entry(s))
+    assert [e.seq for e in journal.entries(limit=2)] == [4, 5]
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ([("Authorization", "Bearer kbx-noordstar")], {"authorization": f"Bearer {MASK}"}),
+        ([("authorization", "Basic cGFydG5lcjpzZWNyZXQ=")], {"authorization": f"Basic {MASK}"}),
+        ([("Cookie", "session=abc")], {"cookie": MASK}),
+        ([("Accept", "application/json")], {"accept": "application/json"}),
+    ],
+)
+def test_credentials_in_headers_are_masked(headers: list[tuple[str, str]], expected: dict[str, str]) -> None:
+    assert mask_headers(headers) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "content_type", "expected"),
+    [
+        (b'{"client_secret": "s3", "name": "x"}', "application/json", {"client_secret": MASK, "name": "x"}),
+        (b'{"a": [{"access_token": "t"}]}', "application/json", {"a": [{"access_token": MASK}]}),
+        (
+            b"grant_type=client_credentials&client_secret=s3",
+            "application/x-www-form-urlencoded",
+            {"grant_type": "client_credentials", "client_secret": MASK},
+        ),
+        (b"client_secret=s3&x", "text/plain", f"client_secret={MASK}&x"),
+        (b"%PDF-1.7", "application/pdf", {"binary": True, "bytes": 8, "content_type": "application/pdf"}),
+        (b"", "application/json", None),
+    ],
+)
+def test_secrets_in_bodies_are_masked(raw: bytes, content_type: str, expected: object) -> None:
+    assert capture_body(raw, content_type) == expected
+
+
+def test_oversized_bodies_are_summarised_not_kept() -> None:
+    assert capture_body(b"x" * 100, "text/plain", limit=10) == {
+        "truncated": True,
+        "bytes": 100,
+        "content_type": "text/plain",
+    }
+
+
+def test_findings_come_from_the_error_body() -> None:
+    body = {"status": 400, "errors": [{"field": "name", "message": "is required"}]}
+    assert findings_of(400, body) == [{"field": "name", "message": "is required"}]
+    assert findings_of(403, {"status": 403, "statusMessage": "consent required"}) == [
+        {"field": "", "message": "consent required"}
+    ]
+    assert findings_of(200, body) == []
+
+
+def journal_page(http: TestClient, **query: object) -> list[dict[str, object]]:
+    response = http.get("/sandbox/journal", params=query, headers=ADMIN)
+    assert response.status_code == 200
+    entries: list[dict[str, object]] = response.json()["entries"]
+    return entries
+
+
+def test_every_request_is_recorded_with_client_operation_and_masked_token(client: TestClient) -> None:
+    client.get("/wimpel/v1/organisations", headers=bearer("kbx-noordstar"))
+    [entry] = journal_page(client, api="wimpel")
+    assert entry["client"] == "partner-noordstar"
+    assert entry["operation"] == "listOrganisations"
+    assert entry["status"] == 200
+    assert entry["request_headers"]["authorization"] == f"Bearer {MASK}"  # type: ignore[index]
+    assert "kbx-noordstar" not in str(entry)
+
+
+def test_error_answers_are_recorded_with_their_findings(client: TestClient) -> None:
+    client.post("/wimpel/v1/organisations", json={"id": "NEW1"}, headers=bearer("kbx-noordstar"))
+    client.get("/wimpel/v1/organisations", headers=bearer("kbx-noordstar-expired"))
+    bad, expired = journal_page(client, statusClass=4)
+    assert bad["status"] == 400
+    assert {f["field"] for f in bad["findings"]} == {"name", "sourceId"}  # type: ignore[union-attr, index]
+    assert expired["status"] == 401
+    assert expired["client"] == "partner-noordstar"  # an expired token still says whose it was
+
+
+def test_token_requests_are_attributed_and_never_leak_the_secret_or_token(client: TestClient) -> None:
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": "partner-kompas",
+        "client_secret": "kompas-secret",
+    }
+    token = client.post("/sandbox/oauth2/token", data=form).json()["access_token"]
+    [entry] = journal_page(client, client="partner-kompas")
+    assert entry["operation"] == "issueToken"
+    assert "kompas-secret" not in str(entry)
+    assert token not in str(entry)
+
+
+def test_reset_keeps_the_journal_and_delete_empties_it(client: TestClient) -> None:
+    client.get("/wimpel/v1/organisations", headers=bearer("kbx-kompas"))
+    client.post("/sandbox/reset", headers=ADMIN)
+    assert len(journal_page(client, api="wimpel")) == 1
+    assert client.delete("/sandbox/journal", headers=ADMIN).json()["cleared"] == 2
+    assert journal_page(client) == []  # and reading the journal is not itself recorded
+
+
+def test_the_journal_needs_the_admin_token(client: TestClient) -> None:
+    assert client.get("/sandbox/journal", headers=bearer("kbx-noordstar")).status_code == 401
