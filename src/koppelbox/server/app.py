@@ -79,7 +79,6 @@ def create_app(
     app.add_middleware(
         JournalMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, sandbox=sandbox, prefixes=prefixes
     )
-    app.add_middleware(AllowHeaderMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, routes=sandbox.routes)
     app.sandbox = sandbox  # for tests and the CLI: the store behind this app
     return app
 
