@@ -6,12 +6,16 @@ a wheel carries copies under `koppelbox/_data/` (see `pyproject.toml`).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
 
 
 def _locate(name: str) -> Path:
+    override = os.environ.get(f"KOPPELBOX_{name.upper()}_DIR")
+    if override:  # for contract authors trying a changed or extra spec without reinstalling
+        return Path(override)
     for candidate in (_PACKAGE / "_data" / name, _PACKAGE.parents[1] / name):
         if candidate.is_dir():
             return candidate

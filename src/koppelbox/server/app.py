@@ -9,6 +9,7 @@ throughput of `FlaskApp`, and no 500 on an encoded newline in a path parameter.
 from __future__ import annotations
 
 import importlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,13 +27,17 @@ from koppelbox.rules.oauth import OAuthError
 from koppelbox.server import errors
 from koppelbox.server.context import Sandbox
 from koppelbox.server.journal import JournalMiddleware
-from koppelbox.server.middleware import SandboxMiddleware
+from koppelbox.server.middleware import AllowHeaderMiddleware, SandboxMiddleware
 from koppelbox.server.resolver import HandlerResolver
 from koppelbox.server.security import SECURITY_MAP
 from koppelbox.server.validation import VALIDATORS
 from koppelbox.store import Store
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+
+# Connexion logs a warning on *every* request to an operation that accepts several media types (Wimpel
+# takes JSON and form posts by design); that is noise, and a cost on the hot path.
+logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,7 @@ def create_app(
     sandbox = Sandbox(store or Store.from_directory(), max_body_bytes)
     app = AsyncApp("koppelbox", validator_map=VALIDATORS, security_map=SECURITY_MAP)
     for spec in discover_specs():
+        sandbox.routes.add_spec(spec.prefix, spec.path)
         module = importlib.import_module(f"koppelbox.server.handlers.{spec.name}")
         app.add_api(
             spec.path,
@@ -78,6 +84,9 @@ def create_app(
     prefixes = [spec.prefix for spec in discover_specs()]
     app.add_middleware(
         JournalMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, sandbox=sandbox, prefixes=prefixes
+    )
+    app.add_middleware(
+        AllowHeaderMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, routes=sandbox.routes
     )
     app.sandbox = sandbox  # for tests and the CLI: the store behind this app
     return app

@@ -8,6 +8,7 @@ from typing import Any
 from connexion.context import scope as current_scope
 
 from koppelbox.journal import Journal
+from koppelbox.server.routes import RouteTable
 from koppelbox.store import Store
 
 SCOPE_KEY = "koppelbox.sandbox"
@@ -17,6 +18,7 @@ SCOPE_KEY = "koppelbox.sandbox"
 class Sandbox:
     store: Store
     max_body_bytes: int
+    routes: RouteTable = field(default_factory=RouteTable)
     # Outlives `/sandbox/reset`: a vendor resets between test runs and still wants the evidence.
     journal: Journal = field(default_factory=Journal)
 

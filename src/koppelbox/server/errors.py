@@ -105,6 +105,9 @@ def oauth_format(problem: Problem) -> dict[str, Any]:
     """RFC 6749 §5.2 for the token endpoint: `{error, error_description}`."""
     if isinstance(problem.cause, OAuthError):
         error = problem.cause.error
+    elif any(e.field == "grant_type" and e.message.startswith("must be one of") for e in problem.errors):
+        # The contract enumerates grant_type, so a wrong one fails validation; RFC 6749 names it specifically.
+        error = "unsupported_grant_type"
     else:
         error = "invalid_client" if problem.status == 401 else "invalid_request"
     detail = problem.message

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from koppelbox.server.context import SCOPE_KEY, Sandbox
 from koppelbox.server.errors import PayloadTooLarge
+from koppelbox.server.routes import RouteTable
 
 
 class SandboxMiddleware:
@@ -39,6 +38,29 @@ class SandboxMiddleware:
         await self.app(scope, capped_receive, send)
 
 
+class AllowHeaderMiddleware:
+    """Outside Connexion's exception middleware: rewrites `Allow` on 405 answers to the methods the contract
+    documents for the path (see `routes.py` for why Starlette's own header is incomplete)."""
+
+    def __init__(self, app: ASGIApp, routes: RouteTable) -> None:
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_allow(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 405:
+                allowed = ", ".join(self.routes.allowed(scope["path"])).encode()
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
+                message = {**message, "headers": [*headers, (b"allow", allowed)]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_allow)
+
+
 def _content_length(scope: Scope) -> int | None:
     for name, value in scope.get("headers", []):
         if name == b"content-length":
@@ -47,7 +69,3 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
-
-
-def middleware_options(sandbox: Sandbox) -> dict[str, Any]:
-    return {"sandbox": sandbox}

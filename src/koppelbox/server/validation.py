@@ -14,6 +14,7 @@ from typing import Any
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import BadRequestProblem
 from connexion.validators import VALIDATOR_MAP, FormDataValidator, JSONRequestBodyValidator
+from connexion.validators import ParameterValidator as _ParameterValidator
 from connexion.validators import MultiPartFormDataValidator as _MultiPart
 
 from koppelbox.rules.errors import FieldError
@@ -36,11 +37,15 @@ def _raise_findings(schema: dict[str, Any], body: Any) -> None:
         raise FieldValidationProblem([FieldError(f.field, f.message) for f in findings])
 
 
+# No body at all, as opposed to a body that says `null` (which is checked against the schema like any value).
+_ABSENT = object()
+
+
 class JSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
     async def _parse(self, stream: Any, scope: Any) -> Any:
         raw = b"".join([chunk async for chunk in stream])
         if not raw.strip():
-            return None
+            return _ABSENT
         try:
             return json.loads(raw.decode(self._encoding))
         except (UnicodeDecodeError, LookupError):
@@ -54,9 +59,11 @@ class JSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
             raise BadRequestProblem(detail="The request body is nested too deeply.") from None
 
     def _validate(self, body: Any) -> None:
-        if body is None:
-            if not self._nullable:
+        if body is _ABSENT:
+            if self._required:
                 raise BadRequestProblem(detail="The request body must not be empty.")
+            return
+        if body is None and self._nullable:
             return
         _raise_findings(self._schema, body)
 
@@ -78,8 +85,26 @@ class MultiPartValidator(FormValidator, _MultiPart):  # type: ignore[misc]
     """Multipart uploads: Connexion's multipart parsing, our error reporting."""
 
 
+class ParameterValidator(_ParameterValidator):  # type: ignore[misc]
+    """Connexion's parameter checks, with a message that names the parameter in plain words
+    ("`filterByOrgId` must be true or false") instead of a jsonschema traceback."""
+
+    @staticmethod
+    def validate_parameter(parameter_type: str, value: Any, param: Any, param_name: Any = None) -> Any:
+        problem = _ParameterValidator.validate_parameter(parameter_type, value, param, param_name)
+        if problem is None or value is None:
+            return problem
+        findings = check(param.get("schema", param), value)
+        if not findings:
+            return problem
+        finding = findings[0]
+        inner = finding.field if finding.pointer else ""
+        where = param["name"] + (inner if inner.startswith("[") or not inner else "." + inner)
+        return f"`{where}` ({parameter_type} parameter) {finding.message}."
+
+
 VALIDATORS: dict[str, Any] = {
-    "parameter": VALIDATOR_MAP["parameter"],
+    "parameter": ParameterValidator,
     "body": MediaTypeDict(
         {
             "*/*json": JSONBodyValidator,

@@ -1,0 +1,90 @@
+"""Edu-V Employees API: one thin handler over `store.eduv`, and Edu-V's error body for everything
+under `/eduv`.
+
+Edu-V answers errors as `{status: <functional code>, statusMessage}` and names the full API version in
+an `API-Version` header on every response, errors included.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from connexion.context import context
+
+from koppelbox.resources import openapi_dir
+from koppelbox.rules import eduv
+from koppelbox.server.context import caller, current
+from koppelbox.server.errors import Problem, register_format
+
+PREFIX = "/eduv"
+SPEC_FILE = "eduv-employees.yaml"
+
+
+def _api_version() -> str:
+    # The contract is the single source of truth for the version, too.
+    document = yaml.safe_load((openapi_dir() / SPEC_FILE).read_text(encoding="utf-8"))
+    return str(document["info"]["version"])
+
+
+API_VERSION = _api_version()
+
+
+async def list_school_employees(
+    orgMasterId: str | None = None,  # the contract's parameter names, as Connexion passes them
+    orgId: str | None = None,
+    orgIdType: str | None = None,
+    filterByOrgId: bool | None = None,
+    schoolPeriodId: str | None = None,
+) -> tuple[Any, int, dict[str, str]]:
+    query = eduv.parse_query(
+        org_master_id=orgMasterId,
+        org_id=orgId,
+        org_id_type=orgIdType,
+        filter_by_org_id=filterByOrgId,
+        school_period_id=schoolPeriodId,
+    )
+    scopes = context["token_info"].get("scope", [])
+    employees = current().store.eduv.employees_for(caller(), scopes, query)
+    return employees, 200, {"API-Version": API_VERSION}
+
+
+# --- the Edu-V error body ---------------------------------------------------------------------------
+
+_LABELS = {
+    11: "Schema incorrect",
+    21: "scope required",
+    22: "consent required",
+    23: "edu_org_id unknown",
+}
+
+
+def functional_code(problem: Problem) -> int:
+    """Edu-V's code for a problem, whoever raised it (rules, Connexion's validation or security, Starlette)."""
+    if problem.code in eduv.FUNCTIONAL_CODES:
+        return eduv.FUNCTIONAL_CODES[problem.code]
+    if problem.code == "insufficient_scope":  # Connexion: the token lacks eduv.employee.basic
+        return 21
+    if problem.status == 400:  # a parameter of the wrong type, an unknown parameter, ...
+        return 11
+    return 99
+
+
+def eduv_format(problem: Problem) -> dict[str, Any]:
+    code = functional_code(problem)
+    if code == 21:
+        # Edu-V puts "scope required" under 401, where Connexion would answer 403.
+        problem.status = 401
+        problem.headers["WWW-Authenticate"] = f'Bearer error="insufficient_scope", scope="{eduv.SCOPE_BASIC}"'
+    problem.headers["API-Version"] = API_VERSION
+    message = problem.message
+    label = _LABELS.get(code)
+    if label and not message.lower().startswith(label.lower()):
+        message = f"{label}: {message}"
+    details = [f"`{e.field}` {e.message}" for e in problem.errors if f"`{e.field}`" not in message]
+    if details:
+        message += " " + "; ".join(details) + "."
+    return {"status": code, "statusMessage": message}
+
+
+register_format(PREFIX, eduv_format)

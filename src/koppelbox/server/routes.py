@@ -1,0 +1,34 @@
+"""Which methods each path of each contract documents, for an honest `Allow` header on 405.
+
+Starlette builds `Allow` from the first route whose path matches, and Connexion registers one route per
+operation, so its header names only one of the methods a path really has.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_TEMPLATE_PARAMETER = re.compile(r"\\\{[^/]+?\\\}")
+
+
+@dataclass
+class RouteTable:
+    _routes: list[tuple[re.Pattern[str], list[str]]] = field(default_factory=list)
+
+    def add_spec(self, prefix: str, spec_path: Path) -> None:
+        document = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+        for template, item in (document.get("paths") or {}).items():
+            methods = [m.upper() for m in _HTTP_METHODS if m in item]
+            pattern = _TEMPLATE_PARAMETER.sub("[^/]+", re.escape(prefix + template))
+            self._routes.append((re.compile(f"^{pattern}/?$"), methods))
+
+    def allowed(self, path: str) -> list[str]:
+        for pattern, methods in self._routes:
+            if pattern.match(path):
+                return methods
+        return []
