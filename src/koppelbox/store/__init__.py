@@ -11,6 +11,7 @@ from pathlib import Path
 
 from koppelbox.resources import fixtures_dir
 from koppelbox.rules.clock import Clock, utc_now
+from koppelbox.store.aanmeld import AanmeldStore
 from koppelbox.store.fixtures import Fixtures, load_fixtures
 from koppelbox.store.identity import IdentityStore
 from koppelbox.store.wimpel import OrganisationStore
@@ -18,6 +19,7 @@ from koppelbox.store.wimpel import OrganisationStore
 
 class Store:
     identity: IdentityStore
+    aanmeld: AanmeldStore
     wimpel: OrganisationStore
 
     def __init__(self, fixtures: Fixtures, clock: Clock = utc_now) -> None:
@@ -33,6 +35,7 @@ class Store:
     def _build(self) -> None:
         self.identity = IdentityStore(self.fixtures, self.clock)
         self.wimpel = OrganisationStore(self.fixtures, self.clock)
+        self.aanmeld = AanmeldStore(self.fixtures, self.clock)
 
     def reset(self) -> None:
         """Back to the seeded state: data and issued tokens. Static tokens keep working."""

@@ -1,5 +1,16 @@
 """Control-plane handlers, one module per concern; the resolver looks operationIds up on this package."""
 
+from koppelbox.server.handlers.sandbox.aanmeld import (
+    delete_aanmeld_leerling,
+    download_aanmeld_document,
+    get_aanmeld_leerling,
+    get_aanmeld_school,
+    list_aanmeld_leerlingen,
+    list_aanmeld_partners,
+    list_aanmeld_scholen,
+    replace_aanmeld_school,
+    update_aanmeld_school,
+)
 from koppelbox.server.handlers.sandbox.core import (
     get_health,
     issue_token,
@@ -9,6 +20,15 @@ from koppelbox.server.handlers.sandbox.core import (
 from koppelbox.server.handlers.sandbox.journal import clear_journal, list_journal
 
 __all__ = [
+    "delete_aanmeld_leerling",
+    "download_aanmeld_document",
+    "get_aanmeld_leerling",
+    "get_aanmeld_school",
+    "list_aanmeld_leerlingen",
+    "list_aanmeld_partners",
+    "list_aanmeld_scholen",
+    "replace_aanmeld_school",
+    "update_aanmeld_school",
     "clear_journal",
     "get_health",
     "issue_token",

@@ -1,0 +1,6 @@
+"""Magister Aanmeld-API: what happens to an enrolment on receipt (domain.md §1), as pure rules.
+
+`validation` checks the Dutch data, `documents` the attachments, `matching` finds pupils and parents,
+`stamnummer` numbers new pupils, `origin` places the school of origin and the advice, `intake` applies
+them all to one school's `records`, and `views` renders what the school sees. No web framework, no I/O.
+"""

@@ -1,0 +1,63 @@
+"""Control plane for the Aanmeld-API: what the school sees in Magister, and its configuration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connexion.lifecycle import ConnexionResponse
+
+from koppelbox.server.context import current
+
+Response = tuple[Any, int, dict[str, str]] | tuple[Any, int]
+
+
+def _download_base(brin: str) -> str:
+    return f"/sandbox/aanmeld/scholen/{brin}/documenten"
+
+
+async def list_aanmeld_partners() -> Response:
+    return current().store.aanmeld.partner_list(), 200
+
+
+async def list_aanmeld_scholen() -> Response:
+    return current().store.aanmeld.school_list(), 200
+
+
+async def get_aanmeld_school(brin: str) -> Response:
+    return current().store.aanmeld.school(brin), 200
+
+
+async def replace_aanmeld_school(brin: str, body: dict[str, Any]) -> Response:
+    return current().store.aanmeld.configure(brin, body, replace=True), 200
+
+
+async def update_aanmeld_school(brin: str, body: dict[str, Any]) -> Response:
+    return current().store.aanmeld.configure(brin, body, replace=False), 200
+
+
+async def list_aanmeld_leerlingen(brin: str, zonderAanmelding: bool | None = None) -> Response:
+    return current().store.aanmeld.pupils(brin, zonder_aanmelding=zonderAanmelding), 200
+
+
+async def get_aanmeld_leerling(brin: str, stamnummer: int) -> Response:
+    return current().store.aanmeld.pupil(brin, stamnummer, _download_base(brin)), 200
+
+
+async def delete_aanmeld_leerling(brin: str, stamnummer: int) -> Response:
+    current().store.aanmeld.delete_pupil(brin, stamnummer)
+    return None, 204
+
+
+async def download_aanmeld_document(brin: str, documentId: str) -> ConnexionResponse:
+    document = current().store.aanmeld.document(brin, documentId)
+    safe_name = document.bestandsnaam.replace('"', "'").encode("ascii", "replace").decode()
+    return ConnexionResponse(
+        status_code=200,
+        mimetype=document.type,
+        content_type=document.type,
+        body=document.inhoud,
+        headers={
+            "Content-Disposition": f'attachment; filename="{safe_name}"',
+            "X-Content-SHA256": document.sha256,
+        },
+    )
