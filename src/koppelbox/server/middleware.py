@@ -25,13 +25,20 @@ class SandboxMiddleware:
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             raise PayloadTooLarge(limit)
+        if declared is None and _has_chunked_body(scope):
+            # Connexion reads a body only when Content-Length says there is one: a chunked body would be
+            # taken for no body at all, and an optional-body PUT would silently do nothing. Buffer it
+            # (within the limit) and declare its length.
+            body = await _read_body(receive, limit)
+            scope = {**scope, "headers": [*scope["headers"], (b"content-length", str(len(body)).encode())]}
+            receive = _replay(body, receive)
         received = 0
 
         async def capped_receive() -> Message:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > limit:  # a chunked body has no Content-Length to check up front
+            if received > limit:
                 raise PayloadTooLarge(limit)
             return message
 
@@ -59,6 +66,39 @@ class AllowHeaderMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_allow)
+
+
+def _has_chunked_body(scope: Scope) -> bool:
+    return any(name == b"transfer-encoding" for name, _ in scope.get("headers", []))
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(limit)
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, then: Receive) -> Receive:
+    """The buffered body as one message, then the real channel again (which reports the disconnect)."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return await then()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -18,6 +18,7 @@ from koppelbox.server.handlers.sandbox.core import (
     reset_sandbox,
 )
 from koppelbox.server.handlers.sandbox.journal import clear_journal, list_journal
+from koppelbox.server.handlers.sandbox.wimpel import get_wimpel_history
 
 __all__ = [
     "delete_aanmeld_leerling",
@@ -31,6 +32,7 @@ __all__ = [
     "update_aanmeld_school",
     "clear_journal",
     "get_health",
+    "get_wimpel_history",
     "issue_token",
     "list_clients",
     "list_journal",
