@@ -21,20 +21,20 @@ from koppelbox.server.handlers.sandbox.journal import clear_journal, list_journa
 from koppelbox.server.handlers.sandbox.wimpel import get_wimpel_history
 
 __all__ = [
+    "clear_journal",
     "delete_aanmeld_leerling",
     "download_aanmeld_document",
     "get_aanmeld_leerling",
     "get_aanmeld_school",
-    "list_aanmeld_leerlingen",
-    "list_aanmeld_partners",
-    "list_aanmeld_scholen",
-    "replace_aanmeld_school",
-    "update_aanmeld_school",
-    "clear_journal",
     "get_health",
     "get_wimpel_history",
     "issue_token",
+    "list_aanmeld_leerlingen",
+    "list_aanmeld_partners",
+    "list_aanmeld_scholen",
     "list_clients",
     "list_journal",
+    "replace_aanmeld_school",
     "reset_sandbox",
+    "update_aanmeld_school",
 ]

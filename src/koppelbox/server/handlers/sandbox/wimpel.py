@@ -7,5 +7,5 @@ from typing import Any
 from koppelbox.server.context import current
 
 
-async def get_wimpel_history(clientId: str, organisationId: str) -> tuple[Any, int]:  # noqa: N803 - contract names
+async def get_wimpel_history(clientId: str, organisationId: str) -> tuple[Any, int]:
     return current().store.wimpel.history(clientId, organisationId), 200
