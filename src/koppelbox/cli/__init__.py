@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from koppelbox import __version__
+from koppelbox.cli.journal import journal
+from koppelbox.cli.scenarios import scenarios
 from koppelbox.cli.serve import serve
 from koppelbox.cli.tokens import tokens
 
@@ -17,3 +19,5 @@ def main() -> None:
 
 main.add_command(serve)
 main.add_command(tokens)
+main.add_command(journal)
+main.add_command(scenarios)

@@ -29,6 +29,7 @@ from koppelbox.server.context import Sandbox
 from koppelbox.server.journal import JournalMiddleware
 from koppelbox.server.middleware import AllowHeaderMiddleware, SandboxMiddleware
 from koppelbox.server.resolver import HandlerResolver
+from koppelbox.server.scenarios import PreferenceAppliedMiddleware, ScenarioMiddleware
 from koppelbox.server.security import SECURITY_MAP
 from koppelbox.server.validation import VALIDATORS
 from koppelbox.store import Store
@@ -80,6 +81,9 @@ def create_app(
     for exc_class in (Exception, HTTPException, ProblemException, DomainError, OAuthError):
         app.add_error_handler(exc_class, errors.handle)
     app.add_middleware(SandboxMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, sandbox=sandbox)
+    # After authentication, before validation: catalogue scenarios asked for with `Prefer` or reserved values.
+    app.add_middleware(ScenarioMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)
+    app.add_middleware(PreferenceAppliedMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     # Outside the exception middleware, so the journal records error answers exactly as sent.
     prefixes = [spec.prefix for spec in discover_specs()]
     app.add_middleware(

@@ -21,7 +21,7 @@ from koppelbox.journal.masking import DEFAULT_BODY_LIMIT, capture_body, findings
 from koppelbox.rules.clock import rfc3339
 from koppelbox.server.context import Sandbox
 
-SCENARIO_KEY = "koppelbox.scenario"  # set by the scenario middleware when it produced the answer
+SCENARIO_KEY = "koppelbox_scenario"  # in scope["extensions"], set by the scenario middleware
 # Reading the journal or the docs is not traffic worth recording (and reading would flood it).
 _NOT_RECORDED = ("/sandbox/journal", "/ui/", "/openapi.json", "/openapi.yaml")
 
@@ -100,7 +100,7 @@ class JournalMiddleware:
                 response_headers=response_headers,
                 response_body=response_body,
                 findings=findings_of(status, response_body),
-                scenario=scope.get(SCENARIO_KEY),
+                scenario=scope.get("extensions", {}).get(SCENARIO_KEY),
             )
 
         self.sandbox.journal.record(make)

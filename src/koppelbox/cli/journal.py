@@ -1,0 +1,62 @@
+"""`koppelbox journal`: what a running sandbox received and answered."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from koppelbox.cli.remote import DEFAULT_URL, admin_token_option, fetch_journal
+
+
+@click.command()
+@click.option("--url", default=DEFAULT_URL, show_default=True, help="Base URL of the running sandbox.")
+@admin_token_option
+@click.option("--client", help="Only this client id.")
+@click.option("--api", help="Only this API (wimpel, eduv, aanmeld, sandbox).")
+@click.option("--status", type=click.IntRange(100, 599), help="Only this HTTP status.")
+@click.option("--errors", "errors_only", is_flag=True, help="Only 4xx and 5xx answers.")
+@click.option("--operation", help="Only this operationId.")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="The newest N entries.")
+@click.option("--json", "as_json", is_flag=True, help="Full entries as JSON (input for `koppelbox certify`).")
+def journal(
+    url: str,
+    admin_token: str,
+    client: str | None,
+    api: str | None,
+    status: int | None,
+    errors_only: bool,
+    operation: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Show the requests a running sandbox recorded, with secrets masked."""
+    entries = fetch_journal(url, admin_token, client=client, api=api, status=status, operation=operation)
+    if errors_only:
+        entries = [e for e in entries if e["status"] >= 400]
+    entries = entries[-limit:]
+    if as_json:
+        click.echo(json.dumps(entries, indent=2, ensure_ascii=False))
+        return
+    table = Table(title=f"{len(entries)} journal entries from {url}", title_justify="left")
+    for column in ("seq", "time", "client", "operation", "request", "status", "what was wrong"):
+        table.add_column(column, overflow="fold")
+    for entry in entries:
+        findings = "; ".join(
+            f"{f['field']}: {f['message']}" if f["field"] else f["message"] for f in entry["findings"]
+        )
+        if entry.get("scenario"):
+            findings = f"[scenario {entry['scenario']}] {findings}"
+        query = f"?{entry['query']}" if entry["query"] else ""
+        table.add_row(
+            str(entry["seq"]),
+            entry["time"][11:23],
+            entry["client"] or "-",
+            entry["operation"] or "-",
+            f"{entry['method']} {entry['path']}{query}",
+            str(entry["status"]),
+            findings,
+        )
+    Console().print(table)
