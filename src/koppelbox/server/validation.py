@@ -14,8 +14,10 @@ from typing import Any
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import BadRequestProblem
 from connexion.validators import VALIDATOR_MAP, FormDataValidator, JSONRequestBodyValidator
-from connexion.validators import ParameterValidator as _ParameterValidator
 from connexion.validators import MultiPartFormDataValidator as _MultiPart
+from connexion.validators import ParameterValidator as _ParameterValidator
+from starlette.datastructures import FormData
+from starlette.formparsers import MultiPartException, MultiPartParser
 
 from koppelbox.rules.errors import FieldError
 from koppelbox.validator.schema import check
@@ -72,7 +74,7 @@ class FormValidator(FormDataValidator):  # type: ignore[misc]
     async def _parse(self, stream: Any, scope: Any) -> Any:
         try:
             return await super()._parse(stream, scope)
-        except (UnicodeDecodeError, ValueError, AssertionError) as exc:
+        except (UnicodeDecodeError, ValueError, AssertionError, MultiPartException) as exc:
             raise BadRequestProblem(detail=f"The form body cannot be parsed: {exc}.") from None
 
     def _validate(self, body: Any) -> None:
@@ -81,8 +83,22 @@ class FormValidator(FormDataValidator):  # type: ignore[misc]
         _raise_findings(self._schema, body)
 
 
+class _ClosingMultiPartParser(MultiPartParser):
+    """Validation reads the fields but never the file contents: close the spooled files at once instead
+    of leaving them to the garbage collector (the handler gets its own copy of the upload)."""
+
+    async def parse(self) -> FormData:
+        form = await super().parse()
+        await form.close()
+        return form
+
+
 class MultiPartValidator(FormValidator, _MultiPart):  # type: ignore[misc]
     """Multipart uploads: Connexion's multipart parsing, our error reporting."""
+
+    @property
+    def _form_parser_cls(self) -> type[MultiPartParser]:
+        return _ClosingMultiPartParser
 
 
 class ParameterValidator(_ParameterValidator):  # type: ignore[misc]

@@ -17,7 +17,7 @@ async def submit_aanmelding(body: dict[str, Any]) -> Response:
 
 
 async def add_aanmelding_document(
-    aanmeldingId: str,
+    aanmeldingId: str,  # the contract's name
     body: dict[str, Any] | None = None,
     bestand: Any = None,
 ) -> Response:
@@ -25,6 +25,10 @@ async def add_aanmelding_document(
     upload = bestand
     if not hasattr(upload, "read"):
         raise Invalid("`bestand` must be a file part.", [FieldError("bestand", "must be a file part")])
+    try:
+        data = await upload.read()
+    finally:
+        await upload.close()
     declared = fields.get("type") or _mime(getattr(upload, "content_type", None))
     if not declared:
         raise Invalid(
@@ -32,7 +36,6 @@ async def add_aanmelding_document(
             [FieldError("type", "is required when the file part has no Content-Type")],
         )
     name = fields.get("bestandsnaam") or getattr(upload, "filename", None) or "document"
-    data = await upload.read()
     receipt = current().store.aanmeld.add_document(caller(), aanmeldingId, str(name), str(declared), data)
     return {"documentId": receipt.id, "ontvangen": receipt.ontvangen}, 201
 
