@@ -90,9 +90,13 @@ def run(kind: str, directory: Path, wrk: str, duration: int) -> tuple[Result, Re
             newline = error.code
         (directory / "post.lua").write_text(POST_SCRIPT)
         common = [wrk, "-t1", "-c32", f"-d{duration}s", "--latency"]
-        get = subprocess.run(pinned([*common, base + "/items/16SK"], 1), capture_output=True, text=True).stdout
+        get = subprocess.run(
+            pinned([*common, base + "/items/16SK"], 1), capture_output=True, text=True
+        ).stdout
         post = subprocess.run(
-            pinned([*common, "-s", str(directory / "post.lua"), base + "/items"], 1), capture_output=True, text=True
+            pinned([*common, "-s", str(directory / "post.lua"), base + "/items"], 1),
+            capture_output=True,
+            text=True,
         ).stdout
         return parse_wrk(get), parse_wrk(post), newline
     finally:
@@ -111,11 +115,11 @@ def main() -> None:
         (directory / "probe.py").write_text(textwrap.dedent(PROBE))
         (directory / "main.py").write_text(textwrap.dedent(MAIN))
         results = {kind: run(kind, directory, wrk, args.duration) for kind in ("async", "flask")}
-    print(f"{'app':10} {'GET req/s':>10} {'p99 ms':>8} {'POST req/s':>11} {'p99 ms':>8} {'GET /items/16SK%0A':>20}")
+    print(f"{'app':10} {'GET req/s':>10} {'p99 ms':>8} {'POST req/s':>11} {'p99 ms':>8} {'GET %0A path':>14}")
     for kind, (get, post, newline) in results.items():
         print(
             f"{kind:10} {get.requests_per_second:>10.0f} {get.p99_ms:>8.2f} "
-            f"{post.requests_per_second:>11.0f} {post.p99_ms:>8.2f} {newline:>20}"
+            f"{post.requests_per_second:>11.0f} {post.p99_ms:>8.2f} {newline:>14}"
         )
     ratio = results["async"][0].requests_per_second / results["flask"][0].requests_per_second
     print(f"AsyncApp/FlaskApp GET: {ratio:.2f}x")

@@ -15,7 +15,9 @@ from starlette.routing import Route
 from koppelbox.store import Store
 
 _store = Store.from_directory()
-_organisations = {o["id"]: o for o in _store.wimpel.page("partner-noordstar", active=None, limit=100, offset=0).items}
+_organisations = {
+    o["id"]: o for o in _store.wimpel.page("partner-noordstar", active=None, limit=100, offset=0).items
+}
 
 
 async def get_one(request: Request) -> Response:

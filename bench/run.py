@@ -30,7 +30,8 @@ POST_SCRIPT = """
 counter = 0
 request = function()
   counter = counter + 1
-  local body = '{"id":"B' .. counter .. '","name":"Benchmark School ' .. counter .. '","sourceId":"bench-' .. counter .. '"}'
+  local id = "B" .. counter
+  local body = '{"id":"' .. id .. '","name":"Benchmark School ' .. id .. '","sourceId":"bench-' .. id .. '"}'
   return wrk.format("POST", "/wimpel/v1/organisations", nil, body)
 end
 """
@@ -42,6 +43,14 @@ class Result:
     p50_ms: float
     p99_ms: float
     non_2xx: int
+
+
+@dataclass
+class Figures:
+    first_200_s: float
+    idle_rss_mib: float
+    get: Result
+    post: Result
 
 
 @dataclass
@@ -123,58 +132,78 @@ def load(wrk: str, url: str, args: argparse.Namespace, script: str | None = None
     return parse_wrk(output)
 
 
-def measure(server: Server, wrk: str, args: argparse.Namespace) -> dict[str, object]:
+def measure(server: Server, wrk: str, args: argparse.Namespace) -> Figures:
     port = free_port()
     command = [arg.replace("{port}", str(port)) for arg in server.command]
     started = time.perf_counter()
-    process = subprocess.Popen(pinned(command, 0), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        pinned(command, 0), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         wait_ready(base + server.ready_path)
         first_200 = time.perf_counter() - started
         time.sleep(0.5)
         idle = rss_mib(process.pid)
-        load(wrk, base + "/wimpel/v1/organisations/16SK", argparse.Namespace(duration=1, connections=4))  # warm-up
+        load(
+            wrk, base + "/wimpel/v1/organisations/16SK", argparse.Namespace(duration=1, connections=4)
+        )  # warm-up
         get = load(wrk, base + "/wimpel/v1/organisations/16SK", args)
         post = load(wrk, base + "/wimpel/v1/organisations", args, POST_SCRIPT)
-        return {"first_200_s": first_200, "idle_rss_mib": idle, "GET one": get, "POST 1 KB": post}
+        return Figures(first_200, idle, get, post)
     finally:
         process.terminate()
         process.wait(timeout=10)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--duration", type=int, default=8, help="seconds per load run")
     parser.add_argument("--connections", type=int, default=32)
     args = parser.parse_args()
     wrk = ensure_wrk()
     python = sys.executable
     servers = [
-        Server("koppelbox sandbox", [python, "-m", "koppelbox", "serve", "--port", "{port}"], "/wimpel/v1/organisations/16SK"),
-        Server("raw Starlette (same dict work)", [python, str(HERE / "raw_app.py"), "{port}"], "/wimpel/v1/organisations/16SK"),
+        Server(
+            "koppelbox sandbox",
+            [python, "-m", "koppelbox", "serve", "--port", "{port}"],
+            "/wimpel/v1/organisations/16SK",
+        ),
+        Server(
+            "raw Starlette (same dict work)",
+            [python, str(HERE / "raw_app.py"), "{port}"],
+            "/wimpel/v1/organisations/16SK",
+        ),
     ]
     results = {server.name: measure(server, wrk, args) for server in servers}
 
-    print(f"\nWimpel, {args.connections} connections, {args.duration}s per run, server on CPU 0, wrk on CPU 1\n")
-    header = f"{'server':34} {'GET req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'POST req/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'first 200':>10} {'idle RSS':>9}"
+    print(
+        f"\nWimpel, {args.connections} connections, {args.duration}s per run, server on CPU 0, wrk on CPU 1\n"
+    )
+    columns = [("server", 34), ("GET req/s", 10), ("p50 ms", 8), ("p99 ms", 8), ("POST req/s", 11)]
+    columns += [("p50 ms", 8), ("p99 ms", 8), ("first 200", 10), ("idle RSS", 9)]
+    header = " ".join(
+        f"{title:{'<' if index == 0 else '>'}{width}}" for index, (title, width) in enumerate(columns)
+    )
     print(header)
     print("-" * len(header))
     for name, figures in results.items():
-        get, post = figures["GET one"], figures["POST 1 KB"]
-        assert isinstance(get, Result) and isinstance(post, Result)
+        get, post = figures.get, figures.post
         print(
             f"{name:34} {get.requests_per_second:>10.0f} {get.p50_ms:>8.2f} {get.p99_ms:>8.2f} "
             f"{post.requests_per_second:>11.0f} {post.p50_ms:>8.2f} {post.p99_ms:>8.2f} "
-            f"{figures['first_200_s']:>9.2f}s {figures['idle_rss_mib']:>7.1f}Mi"
+            f"{figures.first_200_s:>9.2f}s {figures.idle_rss_mib:>7.1f}Mi"
         )
         for label, result in (("GET", get), ("POST", post)):
             if result.non_2xx:
                 print(f"  warning: {result.non_2xx} non-2xx answers during {label} on {name}")
     sandbox, raw = results["koppelbox sandbox"], results["raw Starlette (same dict work)"]
-    for label in ("GET one", "POST 1 KB"):
-        ratio = sandbox[label].requests_per_second / raw[label].requests_per_second  # type: ignore[union-attr]
-        print(f"ratio sandbox/raw, {label}: {ratio:.2f}")
+    print(f"ratio sandbox/raw, GET one: {sandbox.get.requests_per_second / raw.get.requests_per_second:.2f}")
+    print(
+        f"ratio sandbox/raw, POST 1 KB: {sandbox.post.requests_per_second / raw.post.requests_per_second:.2f}"
+    )
 
 
 if __name__ == "__main__":
