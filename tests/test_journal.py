@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -187,3 +188,10 @@ def test_reset_keeps_the_journal_and_delete_empties_it(client: TestClient) -> No
 
 def test_the_journal_needs_the_admin_token(client: TestClient) -> None:
     assert client.get("/sandbox/journal", headers=bearer("kbx-noordstar")).status_code == 401
+
+
+def test_long_strings_are_elided_but_the_shape_of_the_body_is_kept() -> None:
+    raw = json.dumps({"brin": "99XA", "documenten": [{"inhoud": "A" * 100_000}]}).encode()
+    kept = capture_body(raw, "application/json")
+    assert kept["brin"] == "99XA"
+    assert kept["documenten"][0]["inhoud"].endswith("(100000 characters, elided)")

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 
 MASK = "***"
 DEFAULT_BODY_LIMIT = 8 * 1024
+MAX_STRING = 256
 
 # Header names are compared lower-case.
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
@@ -54,27 +55,49 @@ def mask_value(value: Any) -> Any:
 
 
 def capture_body(raw: bytes, content_type: str | None, limit: int = DEFAULT_BODY_LIMIT) -> Any:
-    """The body as the journal keeps it: parsed JSON or form fields with secrets masked; other text as
-    text; binary as a size note. Anything over `limit` bytes is summarised, never kept whole."""
+    """The body as the journal keeps it: parsed JSON or form fields with secrets masked and long strings
+    (base64 documents) elided; other text as text; binary as a size note. Whatever would still take more
+    than `limit` bytes is summarised, never kept whole."""
     if not raw:
         return None
     media = (content_type or "").split(";")[0].strip().lower()
-    if len(raw) > limit:
-        return {"truncated": True, "bytes": len(raw), "content_type": media or None}
+    parsed = _parse(raw, media)
+    textual = media.startswith("text/") or media.endswith(("json", "urlencoded"))
+    if parsed is not None:
+        kept = elide(mask_value(parsed))
+        if len(json.dumps(kept, ensure_ascii=False)) <= limit:
+            return kept
+    elif textual and len(raw) <= limit:
+        return _mask_text(raw.decode("utf-8", errors="replace"))
+    elif not textual:
+        return {"binary": True, "bytes": len(raw), "content_type": media or None}
+    return {"truncated": True, "bytes": len(raw), "content_type": media or None}
+
+
+def _parse(raw: bytes, media: str) -> Any:
     if media.endswith("json"):
         try:
-            return mask_value(json.loads(raw))
+            return json.loads(raw)
         except (ValueError, RecursionError):
-            pass
+            return None
     if media == "application/x-www-form-urlencoded":
         try:
-            return mask_value(dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True)))
+            return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
         except (UnicodeDecodeError, ValueError):
-            pass
-    if media.startswith("text/") or media.endswith("json") or media == "application/x-www-form-urlencoded":
-        text = raw.decode("utf-8", errors="replace")
-        return _mask_text(text)
-    return {"binary": True, "bytes": len(raw), "content_type": media or None}
+            return None
+    return None
+
+
+def elide(value: Any) -> Any:
+    """Long strings (base64 documents, pasted essays) shortened to a note of their length: the journal is
+    about the shape of what was sent, and a certification report must stay readable."""
+    if isinstance(value, str) and len(value) > MAX_STRING:
+        return f"{value[:40]}... ({len(value)} characters, elided)"
+    if isinstance(value, dict):
+        return {k: elide(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [elide(v) for v in value]
+    return value
 
 
 def _mask_text(text: str) -> str:

@@ -45,11 +45,14 @@ class JournalMiddleware:
         response_body = bytearray()
         response: dict[str, Any] = {"status": 500, "headers": []}
         limit = self.body_limit
+        # A request body is read whole (up to the sandbox's own cap) so that a big JSON body, say an
+        # enrolment with documents inline, can still be kept in its elided form.
+        read_limit = max(limit, self.sandbox.max_body_bytes)
 
         async def recording_receive() -> Message:
             message = await receive()
-            if message["type"] == "http.request" and len(request_body) <= limit:
-                request_body.extend(message.get("body", b"")[: limit + 1 - len(request_body)])
+            if message["type"] == "http.request" and len(request_body) <= read_limit:
+                request_body.extend(message.get("body", b"")[: read_limit + 1 - len(request_body)])
             return message
 
         async def recording_send(message: Message) -> None:
