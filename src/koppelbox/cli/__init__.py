@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from koppelbox import __version__
+from koppelbox.cli.fixtures import fixtures
 from koppelbox.cli.journal import journal
 from koppelbox.cli.scenarios import scenarios
 from koppelbox.cli.serve import serve
@@ -19,5 +20,6 @@ def main() -> None:
 
 main.add_command(serve)
 main.add_command(tokens)
+main.add_command(fixtures)
 main.add_command(journal)
 main.add_command(scenarios)

@@ -12,6 +12,7 @@ from pathlib import Path
 from koppelbox.resources import fixtures_dir
 from koppelbox.rules.clock import Clock, utc_now
 from koppelbox.store.aanmeld import AanmeldStore
+from koppelbox.store.eduv import EmployeeDirectory
 from koppelbox.store.fixtures import Fixtures, load_fixtures
 from koppelbox.store.identity import IdentityStore
 from koppelbox.store.wimpel import OrganisationStore
@@ -21,6 +22,7 @@ class Store:
     identity: IdentityStore
     aanmeld: AanmeldStore
     wimpel: OrganisationStore
+    eduv: EmployeeDirectory
 
     def __init__(self, fixtures: Fixtures, clock: Clock = utc_now) -> None:
         self.fixtures = fixtures
@@ -30,12 +32,20 @@ class Store:
 
     @classmethod
     def from_directory(cls, directory: Path | None = None, *, seed: int = 0, clock: Clock = utc_now) -> Store:
-        return cls(load_fixtures(directory or fixtures_dir(), seed), clock)
+        fixtures = load_fixtures(directory or fixtures_dir(), seed)
+        if seed:
+            # Seed N≠0: the fixtures plus generated schools for that seed (docs/fixtures.md). Imported
+            # here so that Faker loads only when generated data is asked for.
+            from koppelbox.fixtures_gen import extend
+
+            fixtures = extend(fixtures, seed)
+        return cls(fixtures, clock)
 
     def _build(self) -> None:
         self.identity = IdentityStore(self.fixtures, self.clock)
         self.wimpel = OrganisationStore(self.fixtures, self.clock)
         self.aanmeld = AanmeldStore(self.fixtures, self.clock)
+        self.eduv = EmployeeDirectory(self.fixtures)
 
     def reset(self) -> None:
         """Back to the seeded state: data and issued tokens. Static tokens keep working."""

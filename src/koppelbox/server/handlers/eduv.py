@@ -60,7 +60,7 @@ _LABELS = {
 
 
 def functional_code(problem: Problem) -> int:
-    """Edu-V's code for a problem, whoever raised it (rules, Connexion's validation or security, Starlette)."""
+    """Edu-V's code for a problem, whoever raised it (rules, Connexion validation or security, Starlette)."""
     if problem.code in eduv.FUNCTIONAL_CODES:
         return eduv.FUNCTIONAL_CODES[problem.code]
     if problem.code == "insufficient_scope":  # Connexion: the token lacks eduv.employee.basic
