@@ -134,3 +134,5 @@ def ole2(stream: str = "WordDocument") -> bytes:
 DOC = ole2()
 XLS = ole2("Workbook")
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+__all__ = ["bearer"]
