@@ -9,6 +9,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from koppelbox.server.app import create_app
+from koppelbox.server.errors import Problem
+from koppelbox.server.handlers.eduv import API_VERSION, eduv_format
 from koppelbox.store import Store
 from tests.support import bearer
 
@@ -175,3 +177,35 @@ def test_reset_keeps_the_same_employees(client: TestClient) -> None:
     before = get(client, orgMasterId="100X016").json()
     assert client.post("/sandbox/reset", headers=bearer("kbx-admin-local")).status_code in (200, 204)
     assert get(client, orgMasterId="100X016").json() == before
+
+
+def test_a_request_too_large_is_answered_in_the_edu_v_body() -> None:
+    app = create_app(Store.from_directory(), max_body_bytes=16)
+    with TestClient(app, raise_server_exceptions=False) as small:
+        response = small.request(
+            "GET", URL, params={"orgMasterId": "100X016"}, headers=FULL, content=b"x" * 64
+        )
+    edu_v_error(response, 413, 99)
+
+
+@pytest.mark.parametrize(
+    ("problem", "http_status", "code"),
+    [
+        (Problem(400, "invalid_request", "Extra query parameter(s) foo not in spec"), 400, 11),
+        (Problem(400, "schema_incorrect", "x"), 400, 11),
+        (Problem(400, "other", "x"), 400, 99),
+        (Problem(403, "insufficient_scope", "needs eduv.employee.basic"), 401, 21),
+        (Problem(401, "unauthorized", "No authorization token provided"), 401, 99),
+        (Problem(403, "consent_required", "x"), 403, 22),
+        (Problem(404, "organisation_unknown", "x"), 404, 23),
+        (Problem(404, "not_found", "There is nothing at this path."), 404, 99),
+        (Problem(405, "method_not_allowed", "x"), 405, 99),
+        (Problem(413, "payload_too_large", "x"), 413, 99),
+        (Problem(500, "internal_error", "x"), 500, 99),
+    ],
+)
+def test_every_problem_maps_to_a_functional_code(problem: Problem, http_status: int, code: int) -> None:
+    body = eduv_format(problem)
+    assert (problem.status, body["status"]) == (http_status, code)
+    assert problem.headers["API-Version"] == API_VERSION
+    assert body["statusMessage"]
