@@ -1,8 +1,13 @@
-"""Shared test fixtures: a fresh in-process sandbox per test, with a controllable clock."""
+"""Shared test fixtures: a fresh in-process sandbox per test, with a controllable clock.
+
+Building the Connexion app parses and validates every contract, which costs far more than a test; so one
+app serves the whole session and each test gets its store reset to the seed and its clock rewound.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -12,20 +17,37 @@ from koppelbox.store import Store
 from tests.support import FakeClock
 
 
-@pytest.fixture
-def clock() -> FakeClock:
+@pytest.fixture(scope="session")
+def session_clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture
-def store(clock: FakeClock) -> Store:
-    return Store.from_directory(clock=clock)
+@pytest.fixture(scope="session")
+def session_store(session_clock: FakeClock) -> Store:
+    return Store.from_directory(clock=session_clock)
+
+
+@pytest.fixture(scope="session")
+def session_app(session_store: Store) -> Any:
+    """The whole sandbox, with response validation on: a handler that breaks its own contract fails
+    the test instead of passing it."""
+    return create_app(session_store, validate_responses=True)
 
 
 @pytest.fixture
-def client(store: Store) -> Iterator[TestClient]:
-    """The whole sandbox in-process, with response validation on: a handler that breaks its own
-    contract fails the test instead of passing it."""
-    app = create_app(store, validate_responses=True)
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+def clock(session_clock: FakeClock) -> FakeClock:
+    session_clock.rewind()
+    return session_clock
+
+
+@pytest.fixture
+def store(session_store: Store, clock: FakeClock) -> Store:
+    session_store.reset()
+    return session_store
+
+
+@pytest.fixture
+def client(session_app: Any, store: Store) -> Iterator[TestClient]:
+    session_app.sandbox.journal.clear()  # the journal outlives a reset on purpose; not between tests
+    with TestClient(session_app, raise_server_exceptions=False) as test_client:
         yield test_client

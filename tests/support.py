@@ -8,8 +8,13 @@ from datetime import UTC, datetime, timedelta
 class FakeClock:
     """Time that only moves when a test says so (token expiry, timestamps)."""
 
-    def __init__(self, start: datetime = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)) -> None:
+    START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+    def __init__(self, start: datetime = START) -> None:
         self.now = start
+
+    def rewind(self) -> None:
+        self.now = self.START
 
     def __call__(self) -> datetime:
         return self.now
