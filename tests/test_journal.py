@@ -138,6 +138,14 @@ def test_findings_come_from_the_error_body() -> None:
     assert findings_of(200, body) == []
 
 
+@pytest.fixture
+def http(client: TestClient) -> TestClient:
+    """The shared sandbox with an empty journal (the journal outlives resets, so earlier tests' requests
+    would otherwise still be in it)."""
+    client.delete("/sandbox/journal", headers=ADMIN)
+    return client
+
+
 def journal_page(http: TestClient, **query: object) -> list[dict[str, object]]:
     response = http.get("/sandbox/journal", params=query, headers=ADMIN)
     assert response.status_code == 200
@@ -145,9 +153,9 @@ def journal_page(http: TestClient, **query: object) -> list[dict[str, object]]:
     return entries
 
 
-def test_every_request_is_recorded_with_client_operation_and_masked_token(client: TestClient) -> None:
-    client.get("/wimpel/v1/organisations", headers=bearer("kbx-noordstar"))
-    [entry] = journal_page(client, api="wimpel")
+def test_every_request_is_recorded_with_client_operation_and_masked_token(http: TestClient) -> None:
+    http.get("/wimpel/v1/organisations", headers=bearer("kbx-noordstar"))
+    [entry] = journal_page(http, api="wimpel")
     assert entry["client"] == "partner-noordstar"
     assert entry["operation"] == "listOrganisations"
     assert entry["status"] == 200
@@ -155,39 +163,39 @@ def test_every_request_is_recorded_with_client_operation_and_masked_token(client
     assert "kbx-noordstar" not in str(entry)
 
 
-def test_error_answers_are_recorded_with_their_findings(client: TestClient) -> None:
-    client.post("/wimpel/v1/organisations", json={"id": "NEW1"}, headers=bearer("kbx-noordstar"))
-    client.get("/wimpel/v1/organisations", headers=bearer("kbx-noordstar-expired"))
-    bad, expired = journal_page(client, statusClass=4)
+def test_error_answers_are_recorded_with_their_findings(http: TestClient) -> None:
+    http.post("/wimpel/v1/organisations", json={"id": "NEW1"}, headers=bearer("kbx-noordstar"))
+    http.get("/wimpel/v1/organisations", headers=bearer("kbx-noordstar-expired"))
+    bad, expired = journal_page(http, statusClass=4)
     assert bad["status"] == 400
     assert {f["field"] for f in bad["findings"]} == {"name", "sourceId"}  # type: ignore[union-attr, index]
     assert expired["status"] == 401
     assert expired["client"] == "partner-noordstar"  # an expired token still says whose it was
 
 
-def test_token_requests_are_attributed_and_never_leak_the_secret_or_token(client: TestClient) -> None:
+def test_token_requests_are_attributed_and_never_leak_the_secret_or_token(http: TestClient) -> None:
     form = {
         "grant_type": "client_credentials",
         "client_id": "partner-kompas",
         "client_secret": "kompas-secret",
     }
-    token = client.post("/sandbox/oauth2/token", data=form).json()["access_token"]
-    [entry] = journal_page(client, client="partner-kompas")
+    token = http.post("/sandbox/oauth2/token", data=form).json()["access_token"]
+    [entry] = journal_page(http, client="partner-kompas")
     assert entry["operation"] == "issueToken"
     assert "kompas-secret" not in str(entry)
     assert token not in str(entry)
 
 
-def test_reset_keeps_the_journal_and_delete_empties_it(client: TestClient) -> None:
-    client.get("/wimpel/v1/organisations", headers=bearer("kbx-kompas"))
-    client.post("/sandbox/reset", headers=ADMIN)
-    assert len(journal_page(client, api="wimpel")) == 1
-    assert client.delete("/sandbox/journal", headers=ADMIN).json()["cleared"] == 2
-    assert journal_page(client) == []  # and reading the journal is not itself recorded
+def test_reset_keeps_the_journal_and_delete_empties_it(http: TestClient) -> None:
+    http.get("/wimpel/v1/organisations", headers=bearer("kbx-kompas"))
+    http.post("/sandbox/reset", headers=ADMIN)
+    assert len(journal_page(http, api="wimpel")) == 1
+    assert http.delete("/sandbox/journal", headers=ADMIN).json()["cleared"] == 2
+    assert journal_page(http) == []  # and reading the journal is not itself recorded
 
 
-def test_the_journal_needs_the_admin_token(client: TestClient) -> None:
-    assert client.get("/sandbox/journal", headers=bearer("kbx-noordstar")).status_code == 401
+def test_the_journal_needs_the_admin_token(http: TestClient) -> None:
+    assert http.get("/sandbox/journal", headers=bearer("kbx-noordstar")).status_code == 401
 
 
 def test_long_strings_are_elided_but_the_shape_of_the_body_is_kept() -> None:
@@ -195,3 +203,10 @@ def test_long_strings_are_elided_but_the_shape_of_the_body_is_kept() -> None:
     kept = capture_body(raw, "application/json")
     assert kept["brin"] == "99XA"
     assert kept["documenten"][0]["inhoud"].endswith("(100000 characters, elided)")
+
+
+def test_a_body_refused_before_anyone_reads_it_is_still_recorded(http: TestClient) -> None:
+    body = {"id": "KBX-1", "name": "x", "sourceId": "s"}
+    http.post("/wimpel/v1/organisations", json=body, headers=bearer("kbx-noordstar-readonly"))
+    [entry] = journal_page(http, status=403)
+    assert entry["request_body"] == body

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from koppelbox.journal import JournalEntry
 from koppelbox.journal.masking import DEFAULT_BODY_LIMIT, capture_body, findings_of, mask_headers
 from koppelbox.rules.clock import rfc3339
+from koppelbox.server.buffering import read_ahead
 from koppelbox.server.context import Sandbox
 
 SCENARIO_KEY = "koppelbox_scenario"  # in scope["extensions"], set by the scenario middleware
@@ -55,6 +56,14 @@ class JournalMiddleware:
                 request_body.extend(message.get("body", b"")[: read_limit + 1 - len(request_body)])
             return message
 
+        # A request refused before anything reads its body (401, 403, 413, 415) must still show what was
+        # sent: otherwise two different refused requests look identical to the retry-storm check.
+        # Read it up front when its declared size is within the cap, and hand the same bytes on.
+        app_receive: Receive = recording_receive
+        declared = _declared_length(scope)
+        if declared is not None and 0 < declared <= read_limit:
+            _, app_receive = await read_ahead(recording_receive)
+
         async def recording_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 response["status"] = message["status"]
@@ -66,7 +75,7 @@ class JournalMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, recording_receive, recording_send)
+            await self.app(scope, app_receive, recording_send)
         finally:
             self._record(scope, started, bytes(request_body), bytes(response_body), response)
 
@@ -116,6 +125,16 @@ class JournalMiddleware:
         if basic is None and isinstance(body, dict) and isinstance(body.get("client_id"), str):
             basic = body["client_id"]  # ... or client_secret_post
         return basic if basic in identity.clients else None
+
+
+def _declared_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
 
 
 def _bearer(authorization: str | None) -> str | None:

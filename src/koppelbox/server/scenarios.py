@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from koppelbox.scenarios import HeaderScenario, PreferError, load_catalogue, parse_prefer
+from koppelbox.server.buffering import read_ahead
 from koppelbox.server.journal import SCENARIO_KEY
 
 
@@ -84,26 +85,8 @@ class PreferenceAppliedMiddleware:
 
 
 async def _peek_json(receive: Receive) -> tuple[Any, Receive]:
-    """Read the whole body (already capped by the sandbox's size limit), parse it if it is JSON, and
-    hand the same bytes on to the API as if nothing had read them."""
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    raw = b"".join(chunks)
-    replayed = False
-
-    async def replay() -> Message:
-        nonlocal replayed
-        if replayed:
-            return await receive()
-        replayed = True
-        return {"type": "http.request", "body": raw, "more_body": False}
-
+    """The body parsed as JSON when it is JSON (already capped by the sandbox's size limit)."""
+    raw, replay = await read_ahead(receive)
     try:
         return json.loads(raw), replay
     except (ValueError, RecursionError):
