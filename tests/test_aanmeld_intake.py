@@ -407,3 +407,16 @@ def test_reset_restores_the_seed(store: Store) -> None:
     store.reset()
     assert len(store.aanmeld.pupils("99XA")) == 6
     assert store.aanmeld.school("98YB")["sector"] == "VO"
+
+
+def test_a_range_moved_down_is_filled_from_its_new_lowest_number(aanmeld: AanmeldStore) -> None:
+    aanmeld.enrol(IW, s.enrolment())  # 26007
+    aanmeld.configure("99XA", {"stamnummerbereik": {"laagste": 25000, "hoogste": 26999}}, replace=False)
+    aanmeld.enrol(IW, s.enrolment(leerling__pgn="896935048"))
+    aanmeld.configure("99XA", {"stamnummerbereik": {"laagste": 26001, "hoogste": 26999}}, replace=False)
+    aanmeld.enrol(IW, s.enrolment(leerling__pgn="925899136"))
+    assert [pupil(aanmeld, n)["gegevens"]["pgn"] for n in (26007, 25000, 26008)] == [
+        "944117715",
+        "896935048",
+        "925899136",
+    ]

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from koppelbox.rules.aanmeld import matching, origin, stamnummer
+from koppelbox.rules.aanmeld import matching, origin
 from koppelbox.rules.aanmeld.documents import Attachment
 from koppelbox.rules.aanmeld.records import API, Document, Enrolment, Partner, Pupil, SchoolRecords
 from koppelbox.rules.errors import FieldError, Forbidden, NotFound
@@ -66,7 +66,7 @@ def new_pupil(
 ) -> Pupil:
     """A pupil as the first enrolment creates it; raises RangeExhausted before anything is stored."""
     config = records.config
-    number = stamnummer.assign(config.laagste, config.hoogste, records.used_stamnummers)
+    number = records.assign_stamnummer()
     vooropleiding = body.get("vooropleiding") or {}
     advies = vooropleiding.get("advies")
     return Pupil(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from koppelbox.rules.aanmeld import stamnummer as numbering
 from koppelbox.rules.aanmeld.matching import ParentKey, PupilKey, parent_key, pupil_key
 from koppelbox.rules.aanmeld.origin import RelatedSchool
 
@@ -104,7 +105,9 @@ class Document:
 
 class SchoolRecords:
     def __init__(self, config: SchoolConfig) -> None:
-        self.config = config
+        self._config = config
+        # Every number of the range below this one is taken: new pupils need not walk past them again.
+        self._taken_below = 0
         self.pupils: dict[int, Pupil] = {}
         self.parents: dict[int, Parent] = {}
         self.enrolments: dict[str, Enrolment] = {}
@@ -115,12 +118,29 @@ class SchoolRecords:
         self._children: dict[int, set[int]] = {}  # parent id -> stamnummers
         self._next_parent_id = 1
 
+    @property
+    def config(self) -> SchoolConfig:
+        return self._config
+
+    @config.setter
+    def config(self, config: SchoolConfig) -> None:
+        self._config = config
+        self._taken_below = 0  # the range may have moved
+
     # pupils
+
+    def assign_stamnummer(self) -> int:
+        """The lowest free stamnummer of the range; RangeExhausted when there is none."""
+        return numbering.assign(
+            self.config.laagste, self.config.hoogste, self.pupils, start=self._taken_below
+        )
 
     def add_pupil(self, pupil: Pupil) -> None:
         if pupil.stamnummer in self.pupils:
             raise ValueError(f"stamnummer {pupil.stamnummer} is already taken")
         self.pupils[pupil.stamnummer] = pupil
+        if pupil.stamnummer == max(self._taken_below, self.config.laagste):
+            self._taken_below = pupil.stamnummer + 1
         if pupil.pgn:
             self._by_pgn.setdefault(pupil.pgn, pupil.stamnummer)
         self._by_key.setdefault(pupil.key, set()).add(pupil.stamnummer)
@@ -135,6 +155,7 @@ class SchoolRecords:
     def remove_pupil(self, stamnummer: int) -> Pupil:
         """The pupil with its enrolments and documents; parents no other pupil has are removed too."""
         pupil = self.pupils.pop(stamnummer)
+        self._taken_below = min(self._taken_below, stamnummer)
         if pupil.pgn and self._by_pgn.get(pupil.pgn) == stamnummer:
             del self._by_pgn[pupil.pgn]
             # Another pupil with the same PGN (entered by hand) becomes findable again.
@@ -153,10 +174,6 @@ class SchoolRecords:
             if not children:
                 self._remove_parent(parent_id)
         return pupil
-
-    @property
-    def used_stamnummers(self) -> set[int]:
-        return set(self.pupils)
 
     # parents
 
