@@ -21,10 +21,12 @@ def lowest_free(lowest: int, highest: int, used: Container[int], *, start: int =
 def assign(lowest: int, highest: int, used: Container[int], *, start: int = 0) -> int:
     number = lowest_free(lowest, highest, used, start=start)
     if number is None:
+        # The partner learns that there is no number, not which numbers the school uses (rule 10);
+        # the school sees its range on the control plane.
         raise RangeExhausted(
-            f"The school's stamnummer range {lowest}-{highest} is used up; the enrolment was not stored. "
-            "The school must widen its range (Beheer > Configuratie > Stamnummer instellingen) "
-            "before this pupil can be enrolled.",
-            field_error("brin", f"this school has no free stamnummer left in {lowest}-{highest}"),
+            "The school has no free stamnummer left for a new pupil; the enrolment was not stored. "
+            "Send it again once the school has widened its stamnummer range "
+            "(Beheer > Configuratie > Stamnummer instellingen).",
+            field_error("brin", "this school's stamnummer range is used up"),
         )
     return number
