@@ -7,9 +7,11 @@ import click
 from koppelbox import __version__
 from koppelbox.cli.fixtures import fixtures
 from koppelbox.cli.journal import journal
+from koppelbox.cli.lint import lint
 from koppelbox.cli.scenarios import scenarios
 from koppelbox.cli.serve import serve
 from koppelbox.cli.tokens import tokens
+from koppelbox.cli.validate import validate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,3 +25,5 @@ main.add_command(tokens)
 main.add_command(fixtures)
 main.add_command(journal)
 main.add_command(scenarios)
+main.add_command(validate)
+main.add_command(lint)

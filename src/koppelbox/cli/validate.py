@@ -1,0 +1,166 @@
+"""`koppelbox validate`: check payloads against the contracts, field by field."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from koppelbox.validator import contracts
+from koppelbox.validator.contracts import PARTS, ContractError
+from koppelbox.validator.inputs import InputError, expand
+from koppelbox.validator.report import FileResult, json_report, junit, text
+from koppelbox.validator.run import check_all
+from koppelbox.validator.selection import Selection, SelectionError
+from koppelbox.validator.semantic import Context
+
+
+class BadInput(click.ClickException):
+    """Usage problems and unreadable input: exit code 2, as for click's own usage errors."""
+
+    exit_code = 2
+
+
+def emit(
+    results: list[FileResult],
+    output_format: str,
+    output: Path | None,
+    color: str,
+    show_clean: bool,
+    suite: str = "koppelbox validate",
+) -> None:
+    if output_format == "text":
+        stream = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
+        try:
+            force = {"always": True, "never": False}.get(color)
+            console = Console(file=stream, force_terminal=force, no_color=color == "never", highlight=False)
+            text.render(console, results, show_clean=show_clean)
+        finally:
+            if output:
+                stream.close()
+        return
+    rendered = json_report.render(results) if output_format == "json" else junit.render(results, suite)
+    if output:
+        output.write_text(rendered + ("" if rendered.endswith("\n") else "\n"), encoding="utf-8")
+    else:
+        click.echo(rendered)
+
+
+def exit_code(results: list[FileResult], fail_on: str) -> int:
+    failing = {"error"} if fail_on == "error" else {"error", "warning"}
+    return 1 if any(str(f.severity) in failing for r in results for f in r.findings) else 0
+
+
+def format_options(function: click.decorators.FC) -> click.decorators.FC:
+    for option in reversed(
+        [
+            click.option(
+                "--format",
+                "output_format",
+                type=click.Choice(["text", "json", "junit"]),
+                default="text",
+                show_default=True,
+                help="text for people, json for tools, junit for CI.",
+            ),
+            click.option(
+                "--output",
+                "-O",
+                type=click.Path(dir_okay=False, writable=True, path_type=Path),
+                help="Write the report to this file instead of standard output.",
+            ),
+            click.option(
+                "--fail-on",
+                type=click.Choice(["warning", "error"]),
+                default="warning",
+                show_default=True,
+                help="Exit 1 on any finding (warning), or only on errors.",
+            ),
+            click.option(
+                "--color",
+                type=click.Choice(["auto", "always", "never"]),
+                default="auto",
+                show_default=True,
+                help="Colour the text report (auto: only on a terminal).",
+            ),
+            click.option(
+                "--quiet", "-q", is_flag=True, help="Text report: leave out files without findings."
+            ),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+@click.command()
+@click.argument("inputs", nargs=-1)
+@click.option("--api", "-a", help="API to check against: wimpel, eduv, aanmeld (default: guessed).")
+@click.option("--operation", "-o", help="operationId whose request body (or --part) the payload is.")
+@click.option("--schema", "-s", "schema_name", help="Name of a schema under components/schemas.")
+@click.option("--part", type=click.Choice(PARTS), help="Which part of the operation: its request body, ...")
+@click.option("--status", help="Response status, with --part response (e.g. 200).")
+@click.option(
+    "--spec",
+    "specs",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="OpenAPI file or folder to use instead of the contracts koppelbox ships (repeatable).",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The date rules like 'birth date not in the future' compare against (default: today).",
+)
+@click.option(
+    "--list-targets", is_flag=True, help="List what the payloads could be checked against, and stop."
+)
+@format_options
+def validate(
+    inputs: tuple[str, ...],
+    api: str | None,
+    operation: str | None,
+    schema_name: str | None,
+    part: str | None,
+    status: str | None,
+    specs: tuple[Path, ...],
+    today: datetime | None,
+    list_targets: bool,
+    output_format: str,
+    output: Path | None,
+    fail_on: str,
+    color: str,
+    quiet: bool,
+) -> None:
+    """Check JSON payloads (files, folders, globs, or - for stdin) against the API contracts.
+
+    Every problem is reported with its file, the JSON pointer of the value, a stable rule id and a plain
+    explanation. Exit code 0: no findings; 1: findings; 2: usage error or unreadable input.
+
+    \b
+    Examples:
+      koppelbox validate --api wimpel --operation createOrganisation organisation.json
+      koppelbox validate recorded/ --format junit -O validate.xml
+      curl -s .../employees/school | koppelbox validate --api eduv --part response -
+    """
+    try:
+        loaded = contracts.load(list(specs) or None)
+        selection = Selection(
+            loaded, api=api, operation=operation, schema=schema_name, part=part, status=status
+        )
+    except (ContractError, SelectionError) as exc:
+        raise BadInput(str(exc)) from exc
+    if list_targets:
+        for target in selection.candidates:
+            click.echo(target.label)
+        return
+    if not inputs:
+        raise BadInput("name at least one file, folder or glob to check (or - for standard input)")
+    context = Context(today=today.date() if today else date.today())
+    try:
+        results = check_all(expand(inputs), selection, context)
+    except InputError as exc:
+        raise BadInput(str(exc)) from exc
+    emit(results, output_format, output, color, show_clean=not quiet)
+    sys.exit(exit_code(results, fail_on))
