@@ -2,8 +2,8 @@
 pupil, never a lost enrolment (issue 3, item 6).
 
 Two angles: hundreds of requests in flight together against the whole app (httpx over ASGI, gathered),
-and the store driven from many threads at once with a tiny GIL switch interval, which is where a missing
-lock would show.
+a real uvicorn server on a random local port hit from many client threads, and the store driven from many
+threads at once with a tiny GIL switch interval, which is where a missing lock would show.
 """
 
 from __future__ import annotations
@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
 from koppelbox.rules.errors import DomainError
 from koppelbox.server.app import create_app
@@ -175,3 +177,39 @@ def test_the_school_sees_the_same_state_through_the_control_plane(app_and_store:
     assert {r.status_code for r in sent} == {201}
     rows = overview.json()
     assert len(rows) == len({r["stamnummer"] for r in rows}) == len(store.aanmeld.state("99XA").pupils)
+
+
+def test_threads_against_a_real_server(app_and_store: tuple[Any, Store]) -> None:
+    app, store = app_and_store
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started, "uvicorn did not start"
+    port = server.servers[0].sockets[0].getsockname()[1]
+    local = threading.local()
+    clients: list[httpx.Client] = []  # one connection pool per client thread, closed at the end
+
+    def send(job: tuple[int, dict[str, Any]]) -> httpx.Response:
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
+            clients.append(local.client)
+        partner, body = job
+        response: httpx.Response = local.client.post(s.ENROL, json=body, headers=PARTNERS[partner][1])
+        return response
+
+    try:
+        with ThreadPoolExecutor(max_workers=24) as pool:
+            responses = list(pool.map(send, workload()))
+    finally:
+        for client in clients:
+            client.close()
+        server.should_exit = True
+        thread.join(timeout=20)
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {201: len(responses) - 19, 409: 19}, statuses
+    check_state(store.aanmeld, [r.json()["aanmeldingId"] for r in responses if r.status_code == 201], 19)
