@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from koppelbox import __version__
+from koppelbox.cli.certify import certify
+from koppelbox.cli.conformance import conformance, fuzz
 from koppelbox.cli.fixtures import fixtures
 from koppelbox.cli.journal import journal
 from koppelbox.cli.lint import lint
@@ -24,6 +26,9 @@ main.add_command(serve)
 main.add_command(tokens)
 main.add_command(fixtures)
 main.add_command(journal)
+main.add_command(certify)
+main.add_command(conformance)
+main.add_command(fuzz)
 main.add_command(scenarios)
 main.add_command(validate)
 main.add_command(lint)
