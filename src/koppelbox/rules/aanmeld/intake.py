@@ -1,7 +1,8 @@
 """What happens to one enrolment on receipt (domain.md §1 rules 1-9), applied to one school's records.
 
-Every refusal (activation, Dutch data, documents, a used-up stamnummer range) is raised before the first
-change, so a refused enrolment leaves nothing behind. The caller holds the school's lock.
+The caller has checked the Dutch data (`validation`) and the documents (`documents.accept`) already, and
+holds the store's lock. What is refused here (activation, an unknown location, a used-up stamnummer range)
+is refused before the first change, so a refused enrolment leaves nothing behind.
 """
 
 from __future__ import annotations

@@ -85,7 +85,7 @@ def pupil_detail(
         "aanvullend": pupil.aanvullend,
         "vooropleiding": pupil.vooropleiding,
         "ouders": [
-            {"id": parent.id, "bron": parent.bron, **parent.gegevens}
+            {**parent.gegevens, "id": parent.id, "bron": parent.bron}
             for parent in (records.parents[i] for i in pupil.ouders)
         ],
         "aanmeldingsdocumenten": [
