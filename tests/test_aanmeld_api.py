@@ -303,3 +303,15 @@ def test_reset_brings_back_the_seed(client: TestClient) -> None:
     client.post(ENROL, json=s.enrolment(), headers=s.INSCHRIJFWIJZER)
     assert client.post("/sandbox/reset", headers=ADMIN).status_code == 200
     assert len(client.get(f"{s.school_path()}/leerlingen", headers=ADMIN).json()) == 6
+
+
+def test_a_hostile_file_name_cannot_break_the_download_headers(client: TestClient) -> None:
+    name = 'rapport "definitief"\r\nX-Evil: 1 é.pdf'
+    client.post(ENROL, json=s.enrolment(documenten=[s.document(s.PDF, name=name)]), headers=s.INSCHRIJFWIJZER)
+    (info,) = client.get(f"{s.school_path()}/leerlingen/26007", headers=ADMIN).json()["aanmeldingsdocumenten"]
+    assert info["bestandsnaam"] == name  # stored as sent
+    response = client.get(info["download"], headers=ADMIN)
+    assert "x-evil" not in response.headers
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="rapport _definitief___X-Evil: 1 _.pdf"')
+    assert "filename*=UTF-8''rapport%20%22definitief%22%0D%0AX-Evil%3A%201%20%C3%A9.pdf" in disposition

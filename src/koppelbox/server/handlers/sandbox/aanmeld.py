@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from connexion.lifecycle import ConnexionResponse
 
@@ -50,14 +51,19 @@ async def delete_aanmeld_leerling(brin: str, stamnummer: int) -> Response:
 
 async def download_aanmeld_document(brin: str, documentId: str) -> ConnexionResponse:
     document = current().store.aanmeld.document(brin, documentId)
-    safe_name = document.bestandsnaam.replace('"', "'").encode("ascii", "replace").decode()
+    # The name is the partner's text: an ASCII fallback without quotes or control characters, and the
+    # exact name in RFC 5987 form for clients that read it.
+    fallback = "".join(ch if " " <= ch <= "~" and ch not in '"\\' else "_" for ch in document.bestandsnaam)
+    disposition = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(document.bestandsnaam, safe='')}"
+    )
     return ConnexionResponse(
         status_code=200,
         mimetype=document.type,
         content_type=document.type,
         body=document.inhoud,
         headers={
-            "Content-Disposition": f'attachment; filename="{safe_name}"',
+            "Content-Disposition": disposition,
             "X-Content-SHA256": document.sha256,
         },
     )
