@@ -53,7 +53,7 @@ class AanmeldStore:
         partner = self._partner(client_id)
         records = self._school(str(body["brin"])[:4])
         now = self._clock()
-        # Refusals that need no lock come first, in the order a vendor can act on them.
+        # Access is answered before the data is looked at: a vendor without access learns nothing more.
         with self._lock:
             intake.check_activation(records, partner)
             intake.check_location(records, str(body["brin"]))
