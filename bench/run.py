@@ -1,10 +1,15 @@
-"""Load the sandbox and a raw Starlette app with the same Wimpel work, side by side, and print the ratio.
+"""Load the sandbox, a raw Starlette app doing the same Wimpel work, and Stoplight Prism mocking the same
+Wimpel contract, side by side, and print the ratios sandbox/Prism and sandbox/raw.
 
-    make bench            # or: .venv/bin/python bench/run.py [--duration 10] [--connections 32]
+    make bench            # or: .venv/bin/python bench/run.py [--duration 10] [--connections 32] [--no-prism]
 
 One server core, one load core: each server is pinned to CPU 0 and wrk to CPU 1 (when the machine has
-two), 32 connections over loopback. Absolute numbers drift on a shared machine; the ratio is the figure.
-Also prints time to first 200 and idle RSS of each server.
+two), 32 connections over loopback. Absolute numbers drift on a shared machine; the ratios are the figures.
+Also prints time to first 200 and idle RSS of each server, and the sandbox alone on one Aanmeld enrolment
+POST and one Edu-V employees query (Prism and the raw app have no state, so no equivalent).
+
+Prism comes from the npm registry: installed once into bench/.prism (gitignored) with `npm install`.
+wrk comes from Debian's packages when it is missing.
 """
 
 from __future__ import annotations
@@ -20,19 +25,54 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PRISM_DIR = HERE / ".prism"
+PRISM_PACKAGE = "@stoplight/prism-cli@5"
 TOKEN = "kbx-noordstar"
 
-POST_SCRIPT = """
+# One new organisation per request (a conflict would measure the 409 path instead).
+WIMPEL_POST = """
 counter = 0
 request = function()
   counter = counter + 1
   local id = "B" .. counter
   local body = '{"id":"' .. id .. '","name":"Benchmark School ' .. id .. '","sourceId":"bench-' .. id .. '"}'
-  return wrk.format("POST", "/wimpel/v1/organisations", nil, body)
+  return wrk.format("POST", "{path}", nil, body)
+end
+"""
+
+# One enrolment of a new pupil per request: a fresh BSN (eleven-proof) each time, two parents, ~1 KB.
+AANMELD_POST = """
+counter = 0
+local function bsn(n)
+  while true do
+    local prefix = tostring(30000000 + n)
+    local sum = 0
+    for i = 1, 8 do sum = sum + tonumber(prefix:sub(i, i)) * (10 - i) end
+    local check = sum % 11
+    if check < 10 then return prefix .. check, n end
+    n = n + 1
+  end
+end
+request = function()
+  local pgn
+  pgn, counter = bsn(counter + 1)
+  local parent = function(initial, gender, relation, number)
+    return '{"achternaam":"Bench' .. counter .. '","voorletters":"' .. initial .. '","roepnaam":"Ouder",' ..
+      '"geslacht":"' .. gender .. '","relatie":"' .. relation .. '","email":"ouder' .. counter ..
+      '@example.nl","mobiel":"0612345678","adres":{"straat":"Kerkpad","huisnummer":' .. number ..
+      ',"postcode":"8861 AB","woonplaats":"Harlingen"}}'
+  end
+  local body = '{"brin":"16SK","codeExternePartij":"bench-' .. counter .. '",' ..
+    '"leerling":{"pgn":"' .. pgn .. '","achternaam":"Bench' .. counter .. '","voornamen":"Bench Leerling",' ..
+    '"roepnaam":"Bench","geslacht":"onbekend","geboortedatum":"2014-02-11","geboorteplaats":"Harlingen",' ..
+    '"adres":{"straat":"Kerkpad","huisnummer":7,"postcode":"8861 AB","woonplaats":"Harlingen"}},' ..
+    '"ouders":[' .. parent("A.", "vrouw", "moeder", 7) .. ',' .. parent("B.", "man", "vader", 7) .. ']}'
+  return wrk.format("POST", "{path}", nil, body)
 end
 """
 
@@ -45,19 +85,39 @@ class Result:
     non_2xx: int
 
 
-@dataclass
-class Figures:
-    first_200_s: float
-    idle_rss_mib: float
-    get: Result
-    post: Result
+@dataclass(frozen=True)
+class Load:
+    label: str  # column title
+    path: str  # under the server's prefix for this contract
+    token: str = TOKEN
+    script: str | None = None  # a wrk Lua script with `{path}` for the full path
+
+
+WIMPEL_GET = Load("Wimpel GET one", "/v1/organisations/16SK")
+WIMPEL_CREATE = Load("Wimpel POST", "/v1/organisations", script=WIMPEL_POST)
+AANMELD_ENROL = Load("Aanmeld POST", "/v1/aanmeldingen", token="kbx-inschrijfwijzer", script=AANMELD_POST)
+EDUV_QUERY = Load("Edu-V GET", "/v1/employees/school?orgMasterId=100X016", token="kbx-sleutelbos")
 
 
 @dataclass
 class Server:
     name: str
     command: list[str]
-    ready_path: str
+    loads: list[Load]
+    # Where each contract is served: the sandbox mounts Wimpel under /wimpel, Prism at the root.
+    prefix: dict[str, str] = field(default_factory=dict)
+    cwd: Path | None = None
+
+    def url(self, base: str, load: Load) -> str:
+        api = {"Aanmeld": "/aanmeld", "Edu-V": "/eduv"}.get(load.label.split()[0], "/wimpel")
+        return base + self.prefix.get(api, api) + load.path
+
+
+@dataclass
+class Figures:
+    first_200_s: float
+    idle_rss_mib: float
+    results: dict[str, Result]
 
 
 def free_port() -> int:
@@ -85,7 +145,25 @@ def ensure_wrk() -> str:
     return found
 
 
-def wait_ready(url: str, timeout: float = 20.0) -> float:
+def ensure_prism() -> Path:
+    """Prism's CLI from the npm registry, installed once into bench/.prism."""
+    binary = PRISM_DIR / "node_modules" / ".bin" / "prism"
+    if binary.exists():
+        return binary
+    npm = shutil.which("npm")
+    if not npm:
+        raise SystemExit("bench: npm is needed to install Prism (apt-get install npm), or pass --no-prism")
+    print(f"installing {PRISM_PACKAGE} into {PRISM_DIR} (npm install)...", file=sys.stderr)
+    PRISM_DIR.mkdir(exist_ok=True)
+    subprocess.run(
+        [npm, "install", "--prefix", str(PRISM_DIR), "--no-audit", "--no-fund", PRISM_PACKAGE],
+        check=True,
+        capture_output=True,
+    )
+    return binary
+
+
+def wait_ready(url: str, timeout: float = 30.0) -> float:
     start = time.perf_counter()
     while time.perf_counter() - start < timeout:
         try:
@@ -94,7 +172,7 @@ def wait_ready(url: str, timeout: float = 20.0) -> float:
                 if response.status == 200:
                     return time.perf_counter() - start
         except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.02)
+            time.sleep(0.01)
     raise RuntimeError(f"{url} did not answer 200 within {timeout}s")
 
 
@@ -118,11 +196,14 @@ def parse_wrk(output: str) -> Result:
     return Result(rps, p50, p99, int(non_2xx_match.group(1)) if non_2xx_match else 0)
 
 
-def load(wrk: str, url: str, args: argparse.Namespace, script: str | None = None) -> Result:
+def load(
+    wrk: str, url: str, args: argparse.Namespace, script: str | None = None, token: str = TOKEN
+) -> Result:
     command = [wrk, "-t1", f"-c{args.connections}", f"-d{args.duration}s", "--latency"]
-    command += ["-H", f"Authorization: Bearer {TOKEN}", "-H", "Content-Type: application/json"]
+    command += ["-H", f"Authorization: Bearer {token}", "-H", "Content-Type: application/json"]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
-        lua.write(script or "")
+        path = "/" + url.split("/", 3)[3]
+        lua.write((script or "").replace("{path}", path))
     if script:
         command += ["-s", lua.name]
     try:
@@ -137,23 +218,89 @@ def measure(server: Server, wrk: str, args: argparse.Namespace) -> Figures:
     command = [arg.replace("{port}", str(port)) for arg in server.command]
     started = time.perf_counter()
     process = subprocess.Popen(
-        pinned(command, 0), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        pinned(command, 0), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=server.cwd
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_ready(base + server.ready_path)
+        first = server.url(base, WIMPEL_GET)
+        wait_ready(first)
         first_200 = time.perf_counter() - started
         time.sleep(0.5)
         idle = rss_mib(process.pid)
-        load(
-            wrk, base + "/wimpel/v1/organisations/16SK", argparse.Namespace(duration=1, connections=4)
-        )  # warm-up
-        get = load(wrk, base + "/wimpel/v1/organisations/16SK", args)
-        post = load(wrk, base + "/wimpel/v1/organisations", args, POST_SCRIPT)
-        return Figures(first_200, idle, get, post)
+        load(wrk, first, argparse.Namespace(duration=1, connections=4))  # warm-up
+        results = {
+            item.label: load(wrk, server.url(base, item), args, item.script, item.token)
+            for item in server.loads
+        }
+        return Figures(first_200, idle, results)
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def servers(args: argparse.Namespace) -> list[Server]:
+    python = sys.executable
+    wimpel = [WIMPEL_GET, WIMPEL_CREATE]
+    found = [
+        Server(
+            SANDBOX,
+            [python, "-m", "koppelbox", "serve", "--port", "{port}"],
+            [*wimpel, AANMELD_ENROL, EDUV_QUERY],
+        ),
+        Server(RAW, [python, str(HERE / "raw_app.py"), "{port}"], wimpel),
+    ]
+    if not args.no_prism:
+        prism = ensure_prism()
+        # Static mock, request validation on, warnings only in the log (the issue's reference set-up).
+        command = [str(prism), "mock", "-h", "127.0.0.1", "-p", "{port}", "-v", "warn"]
+        found.append(
+            Server(PRISM, [*command, str(ROOT / "openapi" / "wimpel.yaml")], wimpel, prefix={"/wimpel": ""})
+        )
+    return found
+
+
+SANDBOX = "koppelbox sandbox"
+RAW = "raw Starlette (same dict work)"
+PRISM = "Prism 5 static mock"
+
+
+def report(results: dict[str, Figures], args: argparse.Namespace) -> None:
+    print(f"\n{args.connections} connections, {args.duration}s per run, server on CPU 0, wrk on CPU 1\n")
+    labels = [WIMPEL_GET.label, WIMPEL_CREATE.label, AANMELD_ENROL.label, EDUV_QUERY.label]
+    header = f"{'server':31} {'load':15} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
+    print(header + f" {'first 200':>10} {'idle RSS':>9}")
+    print("-" * (len(header) + 21))
+    for name, figures in results.items():
+        startup = f" {figures.first_200_s:>9.2f}s {figures.idle_rss_mib:>7.1f}Mi"
+        for label in labels:
+            if label not in figures.results:
+                continue
+            result = figures.results[label]
+            print(
+                f"{name:31} {label:15} {result.requests_per_second:>8.0f} {result.p50_ms:>8.2f} "
+                f"{result.p99_ms:>8.2f}{startup}"
+            )
+            startup = ""
+            name = ""
+    print()
+    for name, figures in results.items():
+        for label, result in figures.results.items():
+            if result.non_2xx:
+                print(f"warning: {result.non_2xx} non-2xx answers during {label} on {name}")
+    sandbox = results[SANDBOX]
+    for other, target in ((PRISM, 2.0), (RAW, 0.5)):
+        if other not in results:
+            continue
+        for label in (WIMPEL_GET.label, WIMPEL_CREATE.label):
+            ratio = (
+                sandbox.results[label].requests_per_second / results[other].results[label].requests_per_second
+            )
+            verdict = "meets" if ratio >= target else "misses"
+            print(
+                f"ratio sandbox/{other.split()[0]} {label:15} {ratio:5.2f}  ({verdict} the target {target})"
+            )
+    print(f"sandbox first 200: {sandbox.first_200_s:.2f} s (target 1 s)")
+    print(f"sandbox idle RSS:  {sandbox.idle_rss_mib:.1f} MiB (target 80 MiB)")
 
 
 def main() -> None:
@@ -162,48 +309,11 @@ def main() -> None:
     )
     parser.add_argument("--duration", type=int, default=8, help="seconds per load run")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--no-prism", action="store_true", help="skip Prism (no npm on this machine)")
     args = parser.parse_args()
     wrk = ensure_wrk()
-    python = sys.executable
-    servers = [
-        Server(
-            "koppelbox sandbox",
-            [python, "-m", "koppelbox", "serve", "--port", "{port}"],
-            "/wimpel/v1/organisations/16SK",
-        ),
-        Server(
-            "raw Starlette (same dict work)",
-            [python, str(HERE / "raw_app.py"), "{port}"],
-            "/wimpel/v1/organisations/16SK",
-        ),
-    ]
-    results = {server.name: measure(server, wrk, args) for server in servers}
-
-    print(
-        f"\nWimpel, {args.connections} connections, {args.duration}s per run, server on CPU 0, wrk on CPU 1\n"
-    )
-    columns = [("server", 34), ("GET req/s", 10), ("p50 ms", 8), ("p99 ms", 8), ("POST req/s", 11)]
-    columns += [("p50 ms", 8), ("p99 ms", 8), ("first 200", 10), ("idle RSS", 9)]
-    header = " ".join(
-        f"{title:{'<' if index == 0 else '>'}{width}}" for index, (title, width) in enumerate(columns)
-    )
-    print(header)
-    print("-" * len(header))
-    for name, figures in results.items():
-        get, post = figures.get, figures.post
-        print(
-            f"{name:34} {get.requests_per_second:>10.0f} {get.p50_ms:>8.2f} {get.p99_ms:>8.2f} "
-            f"{post.requests_per_second:>11.0f} {post.p50_ms:>8.2f} {post.p99_ms:>8.2f} "
-            f"{figures.first_200_s:>9.2f}s {figures.idle_rss_mib:>7.1f}Mi"
-        )
-        for label, result in (("GET", get), ("POST", post)):
-            if result.non_2xx:
-                print(f"  warning: {result.non_2xx} non-2xx answers during {label} on {name}")
-    sandbox, raw = results["koppelbox sandbox"], results["raw Starlette (same dict work)"]
-    print(f"ratio sandbox/raw, GET one: {sandbox.get.requests_per_second / raw.get.requests_per_second:.2f}")
-    print(
-        f"ratio sandbox/raw, POST 1 KB: {sandbox.post.requests_per_second / raw.post.requests_per_second:.2f}"
-    )
+    results = {server.name: measure(server, wrk, args) for server in servers(args)}
+    report(results, args)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
 from connexion.middleware import MiddlewarePosition
@@ -26,6 +25,8 @@ from koppelbox.rules.errors import DomainError
 from koppelbox.rules.oauth import OAuthError
 from koppelbox.server import errors
 from koppelbox.server.context import Sandbox
+from koppelbox.server.fastpath.specs import document as contract_document
+from koppelbox.server.fastpath.specs import private_copy
 from koppelbox.server.journal import JournalMiddleware
 from koppelbox.server.middleware import AllowHeaderMiddleware, SandboxMiddleware
 from koppelbox.server.resolver import HandlerResolver
@@ -52,7 +53,7 @@ class ApiSpec:
 def discover_specs(directory: Path | None = None) -> list[ApiSpec]:
     specs = []
     for path in sorted((directory or openapi_dir()).glob("*.yaml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = contract_document(path)
         prefix = document["servers"][0]["url"].rstrip("/")
         specs.append(ApiSpec(prefix.strip("/"), prefix, document["info"]["title"], path))
     return specs
@@ -70,7 +71,7 @@ def create_app(
         sandbox.routes.add_spec(spec.prefix, spec.path)
         module = importlib.import_module(f"koppelbox.server.handlers.{spec.name}")
         app.add_api(
-            spec.path,
+            private_copy(spec.path),  # parsed once with libyaml, not again by Connexion
             base_path=spec.prefix,
             name=spec.name,
             resolver=HandlerResolver(module),

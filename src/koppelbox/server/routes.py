@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from koppelbox.server.fastpath.specs import document as contract_document
 
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TEMPLATE_PARAMETER = re.compile(r"\\\{[^/]+?\\\}")
@@ -21,7 +21,7 @@ class RouteTable:
     _routes: list[tuple[re.Pattern[str], list[str]]] = field(default_factory=list)
 
     def add_spec(self, prefix: str, spec_path: Path) -> None:
-        document = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+        document = contract_document(spec_path)
         for template, item in (document.get("paths") or {}).items():
             methods = [m.upper() for m in _HTTP_METHODS if m in item]
             pattern = _TEMPLATE_PARAMETER.sub("[^/]+", re.escape(prefix + template))

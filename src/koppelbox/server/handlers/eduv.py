@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
 from connexion.context import context
 
 from koppelbox.resources import openapi_dir
 from koppelbox.rules import eduv
 from koppelbox.server.context import caller, current
 from koppelbox.server.errors import Problem, register_format
+from koppelbox.server.fastpath.specs import document as contract_document
 
 PREFIX = "/eduv"
 SPEC_FILE = "eduv-employees.yaml"
@@ -23,7 +23,7 @@ SPEC_FILE = "eduv-employees.yaml"
 
 def _api_version() -> str:
     # The contract is the single source of truth for the version, too.
-    document = yaml.safe_load((openapi_dir() / SPEC_FILE).read_text(encoding="utf-8"))
+    document = contract_document(openapi_dir() / SPEC_FILE)
     return str(document["info"]["version"])
 
 
