@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from koppelbox.rules import dutch
 from koppelbox.validator import contracts
+from koppelbox.validator.payload import validate
 from koppelbox.validator.selection import Selection, SelectionError
 from koppelbox.validator.semantic import Context, field_kind, problems
 
@@ -202,3 +204,41 @@ def test_the_control_plane_is_only_a_candidate_when_named() -> None:
 def test_a_name_that_matches_nothing_is_a_usage_error(options: dict[str, str], message: str) -> None:
     with pytest.raises(SelectionError, match=message):
         Selection(LOADED, **options)
+
+
+def test_a_schema_that_contains_itself_is_checked_all_the_way_down(tmp_path: Path) -> None:
+    spec = tmp_path / "tree.yaml"
+    spec.write_text(
+        """
+openapi: 3.0.3
+info: {title: Tree, version: "1"}
+servers: [{url: /tree}]
+paths:
+  /nodes:
+    post:
+      operationId: createNode
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Node"}
+      responses:
+        "204": {description: ok}
+components:
+  schemas:
+    Node:
+      type: object
+      properties:
+        pgn: {type: string}
+        children: {type: array, items: {$ref: "#/components/schemas/Node"}}
+""",
+        encoding="utf-8",
+    )
+    (contract,) = contracts.load([spec])
+    target = Selection([contract], operation="createNode").fixed
+    assert target is not None
+    tree = {"pgn": "944117715", "children": [{"children": [{"pgn": "944117716", "children": [{"pgn": 5}]}]}]}
+    found = [(f.pointer, f.rule) for f in validate(target, tree, "tree.json", TODAY)]
+    assert found == [
+        ("/children/0/children/0/children/0/pgn", "KBX-SCHEMA-TYPE"),
+        ("/children/0/children/0/pgn", "KBX-NL-PGN"),
+    ]

@@ -99,7 +99,11 @@ def format_options(function: click.decorators.FC) -> click.decorators.FC:
 @click.option("--api", "-a", help="API to check against: wimpel, eduv, aanmeld (default: guessed).")
 @click.option("--operation", "-o", help="operationId whose request body (or --part) the payload is.")
 @click.option("--schema", "-s", "schema_name", help="Name of a schema under components/schemas.")
-@click.option("--part", type=click.Choice(PARTS), help="Which part of the operation: its request body, ...")
+@click.option(
+    "--part",
+    type=click.Choice(PARTS),
+    help="request body, response, query parameters (a JSON object), or a component schema.",
+)
 @click.option("--status", help="Response status, with --part response (e.g. 200).")
 @click.option(
     "--spec",

@@ -8,7 +8,6 @@ the keyword's; an API rule that repeats a field already reported is dropped.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,12 +105,14 @@ def parse(raw: bytes, file: str) -> Parsed:
 
 
 def _pairs(duplicates: list[str]) -> Any:
-    def hook(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in result:
-                duplicates.append(key)
-            result[key] = value
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) != len(pairs):  # rare: only then find out which names repeat
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    duplicates.append(key)
+                seen.add(key)
         return result
 
     return hook
