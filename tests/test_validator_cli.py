@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -143,15 +142,20 @@ def test_usage_errors_and_unreadable_input_exit_2(args: list[str], message: str)
     assert message in result.output
 
 
-def test_an_unreadable_file_exits_2(tmp_path: Path) -> None:
+def test_an_unreadable_file_exits_2(payloads: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     locked = tmp_path / "locked.json"
     locked.write_text("{}", encoding="utf-8")
-    locked.chmod(0)
-    if os.access(locked, os.R_OK):
-        pytest.skip("running as a user who can read any file")
-    result = CliRunner().invoke(main, ["validate", *WIMPEL_CREATE, str(locked)])
+    real_read = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:  # the tests may run as root, who can read a chmod-0 file
+        if path == locked:
+            raise PermissionError(13, "Permission denied")
+        return real_read(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    result = CliRunner().invoke(main, ["validate", *WIMPEL_CREATE, str(payloads / "good.json"), str(locked)])
     assert result.exit_code == 2
-    assert "cannot read" in result.output
+    assert f"cannot read {locked}: Permission denied" in result.output
 
 
 def test_list_targets_shows_what_an_api_offers() -> None:
