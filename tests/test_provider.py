@@ -3,11 +3,17 @@ variant of it must fail with the finding that names its defect."""
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from koppelbox.cli import main
 from koppelbox.conformance.local import serving
 from koppelbox.conformance.provider import ProviderRun, run_provider
 from koppelbox.conformance.verdicts import Outcome, Report
@@ -101,3 +107,57 @@ def test_an_eduv_server_that_ignores_scopes_fails_on_trimming(sandbox_app: Any) 
         report = run_provider(run)
     found = dict(failures(report))
     assert "kbx_scope_trimming" in found.get("GET /v1/employees/school 200", ""), found
+
+
+class FakeResponse:
+    status_code = 200
+    headers: dict[str, str] = {}  # noqa: RUF012 - a stand-in, never mutated
+    content = b'[{"email": "x@example.nl", "brin": "not a brin"}]'
+
+
+def test_domain_checks_stay_silent_outside_a_provider_run() -> None:
+    """Registered globally in schemathesis, they must not judge the sandbox's own self-fuzz."""
+    from koppelbox.conformance import checks
+
+    case = type("Case", (), {"method": "GET", "path": "/v1/employees/school", "query": {}})()
+    for check in (checks.kbx_dutch_identifiers, checks.kbx_scope_trimming, checks.kbx_filter_semantics):
+        assert check(None, FakeResponse(), case) is None
+    checks.ACTIVE.set(checks.RunContext("eduv", frozenset({"eduv.employee.basic"})))
+    try:
+        with pytest.raises(AssertionError, match="brin"):
+            checks.kbx_dutch_identifiers(None, FakeResponse(), case)
+        with pytest.raises(AssertionError, match="email"):
+            checks.kbx_scope_trimming(None, FakeResponse(), case)
+    finally:
+        checks.ACTIVE.set(None)
+
+
+@pytest.mark.slow
+def test_conformance_cli_fetches_a_token_and_writes_reports(sandbox_url: str, tmp_path: Path) -> None:
+    arguments = [
+        "conformance", "--api", "wimpel", "--base-url", f"{sandbox_url}/wimpel",
+        "--client-id", "partner-noordstar", "--client-secret", "noordstar-secret",
+        "--max-examples", "3", "--phase", "examples", "--out", str(tmp_path),
+    ]  # fmt: skip
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 0, result.output
+    evidence = json.loads((tmp_path / "evidence.json").read_text())
+    assert evidence["passed"] is True
+    assert "wimpel.organisations.write" in evidence["scopes"]
+    assert (tmp_path / "junit.xml").is_file()
+    assert (tmp_path / "report.html").is_file()
+
+
+def test_the_journal_cli_reads_a_running_sandbox(sandbox_url: str) -> None:
+    request = urllib.request.Request(
+        f"{sandbox_url}/wimpel/v1/organisations/KBX-404", headers={"Authorization": "Bearer kbx-kompas"}
+    )
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(request, timeout=10)
+    result = CliRunner().invoke(
+        main, ["journal", "--url", sandbox_url, "--client", "partner-kompas", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    [entry] = [e for e in json.loads(result.output) if e["path"].endswith("KBX-404")]
+    assert entry["status"] == 404
+    assert entry["operation"] == "getOrganisation"
