@@ -20,7 +20,7 @@ from koppelbox.conformance.verdicts import Outcome, Report
 from koppelbox.journal import JournalEntry
 from koppelbox.server.app import create_app
 from koppelbox.store import Store
-from tests.support import bearer
+from tests.support import FakeClock, bearer
 
 NOORDSTAR = bearer("kbx-noordstar")
 
@@ -213,3 +213,104 @@ def test_certify_cli_writes_junit_evidence_and_html(session: Session, tmp_path: 
     listed = next(v for v in evidence["verdicts"] if v["id"] == "scenario-list")
     assert listed["evidence"][0]["operation"] == "listOrganisations"
     assert "FAILED" in (tmp_path / "out" / "report.html").read_text()
+
+
+@pytest.fixture
+def clocked_session(clock: FakeClock) -> Iterator[Session]:
+    """A session whose store runs on a fake clock, so an issued token can be made to expire."""
+    app = create_app(Store.from_directory(clock=clock), max_body_bytes=2048)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Session(client)
+
+
+def expired_issued_token(s: Session, clock: FakeClock, client_id: str, secret: str) -> str:
+    form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    token: str = s.post("/sandbox/oauth2/token", data=form).json()["access_token"]
+    clock.advance(seconds=3601)
+    return token
+
+
+def fresh_token(s: Session, client_id: str, secret: str) -> dict[str, str]:
+    form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    return bearer(s.post("/sandbox/oauth2/token", data=form).json()["access_token"])
+
+
+def test_a_well_behaved_eduv_consumer_is_certified(clocked_session: Session, clock: FakeClock) -> None:
+    s, school = clocked_session, "/eduv/v1/employees/school"
+    expired = expired_issued_token(s, clock, "consumer-sleutelbos", "sleutelbos-secret")
+    s.get(f"{school}?orgMasterId=100X016", headers=bearer(expired))
+    token = fresh_token(s, "consumer-sleutelbos", "sleutelbos-secret")
+    for query in [
+        "orgMasterId=100X016",
+        "orgId=16SK01&orgIdType=V_ID",
+        "orgId=16SK01&orgIdType=V_ID&filterByOrgId=true",
+        "orgMasterId=100X016&schoolPeriodId=schooljaar-2025-2026",
+        "orgMasterId=100X016&orgId=16SK&orgIdType=OIE_CODE",  # 400
+        "orgId=98YB&orgIdType=OIE_CODE",  # 403
+        "orgMasterId=KBX-404",  # 404
+    ]:
+        s.get(f"{school}?{query}", headers=token)
+    s.get(f"{school}?orgMasterId=KBX-429", headers=token)
+    s.wait(2.1)
+    s.get(f"{school}?orgMasterId=100X016", headers={**token, "Prefer": "kbx-scenario=503"})
+    s.wait(5.1)
+    s.get(f"{school}?orgMasterId=100X016", headers=token)
+    report = certify(s.journal(), "eduv", None)
+    assert report.subject == "consumer-sleutelbos"
+    assert [(v.id, v.detail) for v in report.verdicts if v.outcome is Outcome.FAIL] == []
+
+
+def test_a_well_behaved_enrolment_portal_is_certified(clocked_session: Session, clock: FakeClock) -> None:
+    s, url = clocked_session, "/aanmeld/v1/aanmeldingen"
+    expired = expired_issued_token(s, clock, "partner-inschrijfwijzer", "inschrijfwijzer-secret")
+    s.post(url, json=enrolment(), headers=bearer(expired))
+    token = fresh_token(s, "partner-inschrijfwijzer", "inschrijfwijzer-secret")
+    new_parent = {
+        "achternaam": "Postma",
+        "voorletters": "J.",
+        "geslacht": "vrouw",
+        "adres": {"postcode": "8861 AB", "huisnummer": 3},
+    }
+    known_parent = {
+        "achternaam": "Jansen",
+        "voorletters": "P.",
+        "geslacht": "man",
+        "adres": {"postcode": "8861 AB", "huisnummer": 12},
+    }
+    pdf = {"bestandsnaam": "advies.pdf", "type": "application/pdf", "inhoud": "JVBERi0xLjQKJSVFT0YK"}
+    origin = {"brin": "97ZC", "naam": "OBS De Kwikstaart", "advies": "havo/vwo"}
+    receipt = s.post(
+        url,
+        json={**enrolment(), "ouders": [new_parent], "documenten": [pdf], "vooropleiding": origin},
+        headers=token,
+    )
+    assert receipt.status_code == 201, receipt.text
+    jansen = enrolment(pgn="398259793", achternaam="Jansen", roepnaam="Daan", geboortedatum="2013-04-12")
+    s.post(url, json={**jansen, "ouders": [known_parent]}, headers=token)
+    s.post(
+        url, json=enrolment(achternaam="Bakker", roepnaam="Lucas", geboortedatum="2013-06-01"), headers=token
+    )
+    upload = s.post(
+        f"{url}/{receipt.json()['aanmeldingId']}/documenten",
+        files={"bestand": ("rapport.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")},
+        headers=token,
+    )
+    assert upload.status_code == 201, upload.text
+    s.post(url, json=enrolment(pgn="123456789"), headers={**token, "Prefer": "kbx-deliberate"})  # 400
+    s.post(url, json={**enrolment(), "brin": "97ZC"}, headers=token)  # 403: tile not switched on
+    s.post(url, json={**enrolment(), "brin": "12AB"}, headers=token)  # 404
+    for name in ("Wit", "Zwart"):  # 98YB has one free stamnummer: the second is 409
+        s.post(url, json={**enrolment(achternaam=name), "brin": "98YB"}, headers=token)
+    s.post(url, content=b"{" + b" " * 4096 + b"}", headers={**token, "Content-Type": "application/json"})
+    s.post(url, content="brin=99XA", headers={**token, "Content-Type": "text/plain"})
+    png_as_pdf = {**pdf, "inhoud": "iVBORw0KGgoAAAANSUhEUg=="}
+    s.post(
+        url, json={**enrolment(), "documenten": [png_as_pdf]}, headers={**token, "Prefer": "kbx-deliberate"}
+    )
+    s.post(url, json={**enrolment(), "codeExternePartij": "KBX-429"}, headers=token)
+    s.wait(2.1)
+    s.post(url, json={**enrolment(), "codeExternePartij": "KBX-503"}, headers=token)
+    s.wait(5.1)
+    s.post(url, json=enrolment(), headers=token)
+    report = certify(s.journal(), "aanmeld", "partner-inschrijfwijzer")
+    assert [(v.id, v.detail) for v in report.verdicts if v.outcome is Outcome.FAIL] == []
