@@ -80,6 +80,8 @@ def test_the_sandbox_passes_as_a_wimpel_provider(sandbox_url: str) -> None:
     assert {
         "GET /v1/organisations 200",
         "GET /v1/organisations 400",
+        "GET /v1/organisations 401",
+        "DELETE /v1/organisations/{id} 401",
     } <= exercised
 
 
@@ -161,3 +163,23 @@ def test_the_journal_cli_reads_a_running_sandbox(sandbox_url: str) -> None:
     [entry] = [e for e in json.loads(result.output) if e["path"].endswith("KBX-404")]
     assert entry["status"] == 404
     assert entry["operation"] == "getOrganisation"
+
+
+def accepting_any_token(app: Any) -> Any:
+    """Broken Wimpel: lets requests without credentials through as a known client."""
+
+    async def broken(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not any(k == b"authorization" for k, _ in scope["headers"]):
+            scope = {**scope, "headers": [*scope["headers"], (b"authorization", b"Bearer kbx-noordstar")]}
+        await app(scope, receive, send)
+
+    return broken
+
+
+@pytest.mark.slow
+def test_a_server_that_lets_anonymous_requests_in_fails_the_401_lines(sandbox_app: Any) -> None:
+    with serving(accepting_any_token(sandbox_app)) as url:
+        run = ProviderRun("wimpel", f"{url}/wimpel", WIMPEL, max_examples=2, phases=("examples",))
+        report = run_provider(run)
+    found = dict(failures(report))
+    assert "With no token the answer was 200" in found["GET /v1/organisations 401"]

@@ -59,31 +59,35 @@ def _json(response: Any) -> Any:
         return None
 
 
+def error_body_problem(api: str, status: int, body: Any) -> str | None:
+    """What is wrong with an error answer's body in `api`'s own format, or None."""
+    if not isinstance(body, dict):
+        return f"The {status} answer has no JSON error body."
+    if api == "eduv":
+        allowed = EDUV_FUNCTIONAL_CODES.get(status, {99})
+        if body.get("status") not in allowed:
+            return (
+                f"Edu-V answers {status} with functional code {sorted(allowed)} in `status`, "
+                f"not {body.get('status')!r}."
+            )
+        if not isinstance(body.get("statusMessage"), str) or not body["statusMessage"]:
+            return f"The {status} answer has no `statusMessage`."
+        return None
+    if body.get("status") != status:
+        return f"The error body's `status` is {body.get('status')!r}, the HTTP status {status}."
+    if not body.get("code") or not isinstance(body.get("message"), str):
+        return f"The {status} answer lacks a `code` or `message`."
+    return None
+
+
 @schemathesis.check
 def kbx_error_body(ctx: Any, response: Any, case: Any) -> bool | None:
     run = ACTIVE.get()
     if run is None or response.status_code < 400:
         return None
-    body = _json(response)
-    status = response.status_code
-    if not isinstance(body, dict):
-        raise AssertionError(f"The {status} answer has no JSON error body.")
-    if run.api == "eduv":
-        allowed = EDUV_FUNCTIONAL_CODES.get(status, {99})
-        if body.get("status") not in allowed:
-            raise AssertionError(
-                f"Edu-V answers {status} with functional code {sorted(allowed)} in `status`, "
-                f"not {body.get('status')!r}."
-            )
-        if not isinstance(body.get("statusMessage"), str) or not body["statusMessage"]:
-            raise AssertionError(f"The {status} answer has no `statusMessage`.")
-        return None
-    if body.get("status") != status:
-        raise AssertionError(
-            f"The error body's `status` is {body.get('status')!r}, the HTTP status {status}."
-        )
-    if not body.get("code") or not isinstance(body.get("message"), str):
-        raise AssertionError(f"The {status} answer lacks a `code` or `message`.")
+    problem = error_body_problem(run.api, response.status_code, _json(response))
+    if problem:
+        raise AssertionError(problem)
     return None
 
 

@@ -19,6 +19,7 @@ import yaml
 
 from koppelbox.conformance import checks
 from koppelbox.conformance.meta import provenance, spec_for
+from koppelbox.conformance.probes import probe_authentication
 from koppelbox.conformance.verdicts import Outcome, Report, Verdict
 from koppelbox.resources import openapi_dir
 
@@ -36,6 +37,7 @@ class ProviderRun:
     seed: int = 0
     phases: tuple[str, ...] = ("examples", "coverage", "fuzzing", "stateful")
     request_timeout: float = 10.0
+    auth_probes: bool = True  # ask every secured operation without a token and with a made-up one
 
 
 @dataclass
@@ -112,6 +114,22 @@ def run_provider(run: ProviderRun, progress: Callable[[str], None] = lambda _: N
                 errors.append(f"fatal: {event.exception}")
     finally:
         checks.ACTIVE.set(None)
+    if run.auth_probes:
+        progress("probes    401 without a token and with an invalid one, per secured operation")
+        for probe in probe_authentication(spec.name, run.base_url, run.request_timeout):
+            cell = cells[(probe.label, 401)]
+            cell.cases += 1
+            if probe.problem is None:
+                cell.sample = cell.sample or probe.exchange
+            elif len(cell.failures) < 5:
+                cell.failures.append(
+                    {
+                        "check": "kbx_auth_probe",
+                        "title": "Authentication probe",
+                        "message": probe.problem,
+                        **probe.exchange,
+                    }
+                )
     report = Report(
         "provider conformance",
         spec.name,
@@ -121,7 +139,7 @@ def run_provider(run: ProviderRun, progress: Callable[[str], None] = lambda _: N
             seed=run.seed,
             max_examples=run.max_examples,
             phases=list(run.phases),
-            checks=["schemathesis defaults", *checks.NAMES],
+            checks=["schemathesis defaults", *checks.NAMES, *(["kbx_auth_probe"] if run.auth_probes else [])],
             scopes=sorted(run.scopes) if run.scopes is not None else None,
         ),
     )
