@@ -166,6 +166,12 @@ def test_formats_are_really_checked(fmt: str, bad: str, message: str) -> None:
             "matches more than one of the allowed shapes",
         ),
         ({"not": {"enum": ["red"]}}, "red", "has a shape that is not allowed here"),
+        (
+            {"pattern": "^[0-9]{2}[A-Z]{2}$", "example": "16SK"},
+            "16sk",
+            "does not have the expected form, like 16SK",
+        ),
+        ({"pattern": "^[0-9]{2}[A-Z]{2}$"}, "16SK\n", "does not have the expected form (pattern"),
     ],
 )
 def test_keyword_messages_are_plain(schema: dict[str, Any], instance: Any, message: str) -> None:

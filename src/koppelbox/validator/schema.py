@@ -229,7 +229,10 @@ def _message(keyword: str, value: Any, error: ValidationError) -> str:
         case "enum":
             return "must be one of: " + ", ".join(str(v) for v in value)
         case "pattern":
-            return f"does not have the expected form (pattern {value})"
+            # The contract's own example says more to a vendor than the regular expression does.
+            example = error.schema.get("example") if isinstance(error.schema, Mapping) else None
+            like = f", like {example}" if isinstance(example, str) and example else ""
+            return f"does not have the expected form{like} (pattern {value})"
         case "minLength":
             return "must not be empty" if value == 1 else f"must be at least {value} characters long"
         case "maxLength":
