@@ -25,8 +25,10 @@ from koppelbox.rules.errors import DomainError
 from koppelbox.rules.oauth import OAuthError
 from koppelbox.server import errors
 from koppelbox.server.context import Sandbox
+from koppelbox.server.fastpath.handlers import SandboxApp
 from koppelbox.server.fastpath.specs import document as contract_document
 from koppelbox.server.fastpath.specs import private_copy
+from koppelbox.server.fastpath.validation import use_prepared_validation
 from koppelbox.server.journal import JournalMiddleware
 from koppelbox.server.middleware import AllowHeaderMiddleware, SandboxMiddleware
 from koppelbox.server.resolver import HandlerResolver
@@ -66,7 +68,7 @@ def create_app(
     validate_responses: bool = False,
 ) -> AsyncApp:
     sandbox = Sandbox(store or Store.from_directory(), max_body_bytes)
-    app = AsyncApp("koppelbox", validator_map=VALIDATORS, security_map=SECURITY_MAP)
+    app = SandboxApp("koppelbox", validator_map=VALIDATORS, security_map=SECURITY_MAP)
     for spec in discover_specs():
         sandbox.routes.add_spec(spec.prefix, spec.path)
         module = importlib.import_module(f"koppelbox.server.handlers.{spec.name}")
@@ -93,6 +95,7 @@ def create_app(
     app.add_middleware(
         AllowHeaderMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, routes=sandbox.routes
     )
+    use_prepared_validation(app.middleware.middlewares)  # after the BEFORE_VALIDATION insertions
     app.sandbox = sandbox  # for tests and the CLI: the store behind this app
     return app
 

@@ -67,9 +67,7 @@ class JournalMiddleware:
         async def recording_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 response["status"] = message["status"]
-                response["headers"] = [
-                    (k.decode("latin-1"), v.decode("latin-1")) for k, v in message["headers"]
-                ]
+                response["headers"] = message["headers"]  # decoded only when the journal is read
             elif message["type"] == "http.response.body" and len(response_body) <= limit:
                 response_body.extend(message.get("body", b"")[: limit + 1 - len(response_body)])
             await send(message)
@@ -82,49 +80,72 @@ class JournalMiddleware:
     def _record(
         self, scope: Scope, started: float, raw_request: bytes, raw_response: bytes, response: dict[str, Any]
     ) -> None:
-        request_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", [])]
-        lowered = {k.lower(): v for k, v in request_headers}
-        response_headers = mask_headers(response["headers"])
-        request_body = capture_body(raw_request, lowered.get("content-type"), self.body_limit)
-        response_body = capture_body(raw_response, response_headers.get("content-type"), self.body_limit)
-        token = _bearer(lowered.get("authorization"))
-        client = self._client_of(token, lowered.get("authorization"), request_body)
-        routing = scope.get("extensions", {}).get("connexion_routing", {})
+        # Taken now: what the request and the moment were, and who held the token (it may be revoked
+        # before anyone reads the journal). Decoding, parsing and masking wait for a reader.
+        elapsed_ms = round((time.time() - started) * 1000, 1)
+        raw_headers = list(scope.get("headers", []))
+        authorization = _header(raw_headers, b"authorization")
+        token = _bearer(authorization)
+        request_type = _header(raw_headers, b"content-type")
+        client = self._client_of(token, authorization, raw_request, request_type)
+        extensions = scope.get("extensions", {})
+        operation = extensions.get("connexion_routing", {}).get("operation_id")
+        scenario = extensions.get(SCENARIO_KEY)
         status = int(response["status"])
         path = scope.get("path", "")
+        method = scope.get("method", "")
+        query = scope.get("query_string", b"").decode("latin-1")
+        api = _api_of(path, self.prefixes)
+        limit = self.body_limit
 
         def make(seq: int) -> JournalEntry:
+            request_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw_headers]
+            response_headers = mask_headers(
+                (k.decode("latin-1"), v.decode("latin-1")) for k, v in response["headers"]
+            )
+            response_body = capture_body(raw_response, response_headers.get("content-type"), limit)
             return JournalEntry(
                 seq=seq,
                 at=started,
                 time=rfc3339(datetime.fromtimestamp(started, UTC)),
-                elapsed_ms=round((time.time() - started) * 1000, 1),
+                elapsed_ms=elapsed_ms,
                 client=client,
                 token_ref=hashlib.sha256(token.encode()).hexdigest()[:12] if token else None,
-                api=_api_of(path, self.prefixes),
-                operation=routing.get("operation_id"),
-                method=scope.get("method", ""),
+                api=api,
+                operation=operation,
+                method=method,
                 path=path,
-                query=scope.get("query_string", b"").decode("latin-1"),
+                query=query,
                 request_headers=mask_headers(request_headers),
-                request_body=request_body,
+                request_body=capture_body(raw_request, request_type, limit),
                 status=status,
                 response_headers=response_headers,
                 response_body=response_body,
                 findings=findings_of(status, response_body),
-                scenario=scope.get("extensions", {}).get(SCENARIO_KEY),
+                scenario=scenario,
             )
 
-        self.sandbox.journal.record(make)
+        self.sandbox.journal.record_later(make)
 
-    def _client_of(self, token: str | None, authorization: str | None, body: Any) -> str | None:
+    def _client_of(
+        self, token: str | None, authorization: str | None, raw_body: bytes, content_type: str | None
+    ) -> str | None:
         identity = self.sandbox.store.identity
         if token:
             return identity.owner_of(token)
         basic = _basic_user(authorization)  # the token endpoint: client_secret_basic ...
-        if basic is None and isinstance(body, dict) and isinstance(body.get("client_id"), str):
-            basic = body["client_id"]  # ... or client_secret_post
+        if basic is None and raw_body:
+            body = capture_body(raw_body, content_type, self.body_limit)
+            if isinstance(body, dict) and isinstance(body.get("client_id"), str):
+                basic = body["client_id"]  # ... or client_secret_post
         return basic if basic in identity.clients else None
+
+
+def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
 
 
 def _declared_length(scope: Scope) -> int | None:

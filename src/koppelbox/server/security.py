@@ -10,6 +10,7 @@ from connexion.security import SECURITY_HANDLERS, BearerSecurityHandler, OAuthSe
 
 from koppelbox.rules.errors import Unauthorized
 from koppelbox.server.context import sandbox_of
+from koppelbox.server.fastpath.security import InspectOnce
 
 
 def client_token_info(token: str, request: Any) -> dict[str, Any]:
@@ -25,12 +26,12 @@ def admin_token_info(token: str, request: Any) -> dict[str, Any]:
     return {"sub": "admin", "scope": []}
 
 
-class ClientTokenHandler(OAuthSecurityHandler):  # type: ignore[misc]
+class ClientTokenHandler(InspectOnce, OAuthSecurityHandler):  # type: ignore[misc]
     def get_tokeninfo_func(self, security_definition: dict[str, Any]) -> Any:
         return client_token_info
 
 
-class AdminTokenHandler(BearerSecurityHandler):  # type: ignore[misc]
+class AdminTokenHandler(InspectOnce, BearerSecurityHandler):  # type: ignore[misc]
     def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
         return admin_token_info
 

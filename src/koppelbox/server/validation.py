@@ -20,7 +20,8 @@ from starlette.datastructures import FormData
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from koppelbox.rules.errors import FieldError
-from koppelbox.validator.schema import check
+from koppelbox.server.fastpath.validation import ResponseBodyValidator
+from koppelbox.validator.schema import check, compiled
 
 
 class FieldValidationProblem(BadRequestProblem):  # type: ignore[misc]
@@ -107,6 +108,11 @@ class ParameterValidator(_ParameterValidator):  # type: ignore[misc]
 
     @staticmethod
     def validate_parameter(parameter_type: str, value: Any, param: Any, param_name: Any = None) -> Any:
+        # Fast path: the compiled validator is never more lenient than Connexion's check (see
+        # fastpath/validation.py), so a value it accepts is accepted without Connexion's per-call
+        # deepcopy and new jsonschema validator; anything else gets Connexion's verdict as before.
+        if value is not None and compiled(param.get("schema", param)).is_valid(value):
+            return None
         problem = _ParameterValidator.validate_parameter(parameter_type, value, param, param_name)
         if problem is None or value is None:
             return problem
@@ -128,5 +134,5 @@ VALIDATORS: dict[str, Any] = {
             "multipart/form-data": MultiPartValidator,
         }
     ),
-    "response": VALIDATOR_MAP["response"],
+    "response": MediaTypeDict({**VALIDATOR_MAP["response"], "*/*json": ResponseBodyValidator}),
 }

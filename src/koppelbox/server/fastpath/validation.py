@@ -1,0 +1,111 @@
+"""Request and response validation with everything that depends only on the operation prepared once.
+
+Stock Connexion builds, for every request, a URI parser, a `ParameterValidator`, a `MediaTypeDict` of the
+accepted media types, the body definition and a second URI parser for the body validator; for every
+response it builds a new pure-Python jsonschema validator. Here the request side is prepared once per
+operation (the validators themselves are still the ones in our `validator_map`), and a response body
+is accepted at once when the compiled validator finds it valid. Verdicts do not change: anything the
+compiled validator does not accept goes through Connexion's own check, which decides.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connexion.datastructures import MediaTypeDict
+from connexion.exceptions import UnsupportedMediaTypeProblem
+from connexion.middleware.request_validation import (
+    RequestValidationAPI,
+    RequestValidationMiddleware,
+    RequestValidationOperation,
+)
+from connexion.utils import is_nullable
+from connexion.validators import JSONResponseBodyValidator
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from koppelbox.validator.schema import compiled
+
+
+class _PreparedOperation(RequestValidationOperation):  # type: ignore[misc]
+    def __init__(self, next_app: ASGIApp, **kwargs: Any) -> None:
+        super().__init__(next_app, **kwargs)
+        operation = self._operation
+        # URI parsers keep nothing per request: one serves the parameter and the body validators.
+        self._uri_parser = operation.uri_parser_class(operation.parameters, operation.body_definition())
+        self._parameter_validator = self._validator_map["parameter"](
+            operation.parameters,
+            uri_parser=self._uri_parser,
+            strict_validation=self.strict_validation,
+            security_query_params=self.security_query_params,
+        )
+        consumes = operation.consumes
+        self._accepted = MediaTypeDict([(c.lower(), None) for c in consumes]) if consumes else None
+        self._bodies: dict[str, tuple[Any, Any, bool]] = {}  # mime type → (schema, validator, nullable)
+
+    def validate_mime_type(self, mime_type: str) -> None:
+        if self._accepted is not None and mime_type.lower() not in self._accepted:
+            raise UnsupportedMediaTypeProblem(
+                detail=f"Invalid Content-type ({mime_type}), expected {self._operation.consumes}"
+            )
+
+    def _body(self, mime_type: str) -> tuple[Any, Any, bool]:
+        found = self._bodies.get(mime_type)
+        if found is None:
+            schema = self._operation.body_schema(mime_type)
+            validator = self._validator_map["body"].get(mime_type) if schema else None
+            nullable = bool(schema) and is_nullable(self._operation.body_definition(mime_type))
+            # Bounded: only media types the operation accepts get this far.
+            found = self._bodies[mime_type] = (schema, validator, nullable)
+        return found
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self._parameter_validator.validate(scope)
+        mime_type, encoding = self.extract_content_type(scope["headers"])
+        self.validate_mime_type(mime_type)
+        schema, validator_class, nullable = self._body(mime_type)
+        if schema and validator_class is not None:
+            validator = validator_class(
+                schema=schema,
+                required=self._operation.request_body.get("required", False),
+                nullable=nullable,
+                encoding=encoding,
+                strict_validation=self.strict_validation,
+                uri_parser=self._uri_parser,
+            )
+            receive, scope = await validator.wrap_receive(receive, scope=scope)
+        await self.next_app(scope, receive, send)
+
+
+class _PreparedAPI(RequestValidationAPI):  # type: ignore[misc]
+    def make_operation(self, operation: Any) -> _PreparedOperation:
+        return _PreparedOperation(
+            self.next_app,
+            operation=operation,
+            strict_validation=self.strict_validation,
+            validator_map=self.validator_map,
+        )
+
+
+class PreparedRequestValidationMiddleware(RequestValidationMiddleware):  # type: ignore[misc]
+    """Connexion's request validation middleware, prepared per operation at start-up."""
+
+    api_cls = _PreparedAPI
+
+
+def use_prepared_validation(middlewares: list[Any]) -> None:
+    """Swap Connexion's request validation middleware for the prepared one in a middleware list. Done
+    after every `add_middleware(position=BEFORE_VALIDATION)`, which looks the stock class up by identity."""
+    index = middlewares.index(RequestValidationMiddleware)
+    middlewares[index] = PreparedRequestValidationMiddleware
+
+
+class ResponseBodyValidator(JSONResponseBodyValidator):  # type: ignore[misc]
+    """A response body the compiled validator accepts is accepted; any other goes to Connexion's check,
+    which raises its usual error. The compiled validator is never more lenient than Connexion's (same
+    draft, same nullable rule, the same or stricter formats and patterns), so the verdict is Connexion's."""
+
+    def _validate(self, body: Any) -> Any:
+        # No schema accepts anything (and Connexion hands a new empty dict each time: nothing to cache).
+        if not self._schema or compiled(self._schema).is_valid(body):
+            return None
+        return super()._validate(body)
