@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from koppelbox.cli.options import store_options
 from koppelbox.cli.remote import admin_token_option, fetch_journal
@@ -68,7 +69,8 @@ def certify(
 def summarise(console: Console, report: Report, paths: dict[str, Path]) -> None:
     for verdict in report.verdicts:
         mark = {"pass": "[green]PASS[/green]", "fail": "[red]FAIL[/red]", "skip": "[dim]n/a [/dim]"}
-        console.print(f"{mark[str(verdict.outcome)]}  {verdict.title}: {verdict.detail}", highlight=False)
+        text = escape(f"{verdict.title}: {verdict.detail}")
+        console.print(f"{mark[str(verdict.outcome)]}  {text}", highlight=False)
     counts = report.counts()
     word = "[green]PASSED[/green]" if report.passed else "[red]FAILED[/red]"
     console.print(

@@ -7,6 +7,7 @@ from urllib.parse import urljoin
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from koppelbox.cli.certify import summarise
 from koppelbox.cli.options import store_options
@@ -69,7 +70,7 @@ def conformance(
     console = Console()
     run = ProviderRun(api, base_url, headers, granted, max_examples, seed, phases or PHASES)
     console.print(f"[bold]koppelbox conformance[/bold] {api} against {base_url} (seed {seed})")
-    _finish(console, run_provider(run, lambda line: console.print(line, highlight=False)), out)
+    _finish(console, run_provider(run, lambda line: console.print(escape(line), highlight=False)), out)
 
 
 @click.command()
@@ -90,6 +91,6 @@ def fuzz(api: str, fixtures: Path | None, seed: int, max_examples: int, no_state
         max_examples=max_examples,
         fixtures=fixtures,
         stateful=not no_stateful,
-        progress=lambda line: console.print(line, highlight=False),
+        progress=lambda line: console.print(escape(line), highlight=False),
     )
     _finish(console, report, out)

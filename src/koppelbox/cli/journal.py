@@ -6,6 +6,7 @@ import json
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from koppelbox.cli.remote import DEFAULT_URL, admin_token_option, fetch_journal
@@ -50,7 +51,7 @@ def journal(
         if entry.get("scenario"):
             findings = f"[scenario {entry['scenario']}] {findings}"
         query = f"?{entry['query']}" if entry["query"] else ""
-        table.add_row(
+        cells = [
             str(entry["seq"]),
             entry["time"][11:23],
             entry["client"] or "-",
@@ -58,5 +59,6 @@ def journal(
             f"{entry['method']} {entry['path']}{query}",
             str(entry["status"]),
             findings,
-        )
+        ]
+        table.add_row(*(escape(cell) for cell in cells))  # `[scenario 429]` is text, not markup
     Console().print(table)

@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from koppelbox.scenarios import load_catalogue
@@ -31,5 +32,5 @@ def scenarios(api: str | None, markdown: bool, as_json: bool) -> None:
     for column in ("id", "status", "how", "your client should"):
         table.add_column(column, overflow="fold")
     for s in rows:
-        table.add_row(s.id, str(s.status or "slow"), s.how, s.vendor_should)
+        table.add_row(*(escape(c) for c in (s.id, str(s.status or "slow"), s.how, s.vendor_should)))
     Console().print(table)
