@@ -210,3 +210,11 @@ def test_a_body_refused_before_anyone_reads_it_is_still_recorded(http: TestClien
     http.post("/wimpel/v1/organisations", json=body, headers=bearer("kbx-noordstar-readonly"))
     [entry] = journal_page(http, status=403)
     assert entry["request_body"] == body
+
+
+def test_a_big_body_is_kept_in_its_elided_form(http: TestClient) -> None:
+    body = {"id": "KBX-BIG", "name": "n" * 50_000, "sourceId": "s"}
+    http.post("/wimpel/v1/organisations", json=body, headers=bearer("kbx-kompas"))
+    [entry] = journal_page(http, client="partner-kompas")
+    assert entry["request_body"]["id"] == "KBX-BIG"  # type: ignore[index]
+    assert entry["request_body"]["name"].endswith("(50000 characters, elided)")  # type: ignore[index]

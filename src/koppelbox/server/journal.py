@@ -22,6 +22,7 @@ from koppelbox.rules.clock import rfc3339
 from koppelbox.server.buffering import read_ahead
 from koppelbox.server.context import Sandbox
 
+_LATER = object()  # marks a body still to be captured when the entry is built
 SCENARIO_KEY = "koppelbox_scenario"  # in scope["extensions"], set by the scenario middleware
 # Reading the journal or the docs is not traffic worth recording (and reading would flood it).
 _NOT_RECORDED = ("/sandbox/journal", "/ui/", "/openapi.json", "/openapi.yaml")
@@ -97,6 +98,12 @@ class JournalMiddleware:
         query = scope.get("query_string", b"").decode("latin-1")
         api = _api_of(path, self.prefixes)
         limit = self.body_limit
+        # A big body (an enrolment with documents inline, up to the sandbox's cap) is reduced to its
+        # elided form now: a ring of pending entries must not hold megabytes each until someone reads it.
+        request_body: Any = _LATER
+        if len(raw_request) > limit:
+            request_body = capture_body(raw_request, request_type, limit)
+            raw_request = b""
 
         def make(seq: int) -> JournalEntry:
             request_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw_headers]
@@ -117,7 +124,9 @@ class JournalMiddleware:
                 path=path,
                 query=query,
                 request_headers=mask_headers(request_headers),
-                request_body=capture_body(raw_request, request_type, limit),
+                request_body=(
+                    capture_body(raw_request, request_type, limit) if request_body is _LATER else request_body
+                ),
                 status=status,
                 response_headers=response_headers,
                 response_body=response_body,
