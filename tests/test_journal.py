@@ -10,6 +10,8 @@ from starlette.testclient import TestClient
 
 from koppelbox.journal import Journal, JournalEntry, JournalFilter
 from koppelbox.journal.masking import MASK, capture_body, findings_of, mask_headers
+from koppelbox.server.app import create_app
+from koppelbox.store import Store
 from tests.support import ADMIN, bearer
 
 
@@ -218,3 +220,12 @@ def test_a_big_body_is_kept_in_its_elided_form(http: TestClient) -> None:
     [entry] = journal_page(http, client="partner-kompas")
     assert entry["request_body"]["id"] == "KBX-BIG"  # type: ignore[index]
     assert entry["request_body"]["name"].endswith("(50000 characters, elided)")  # type: ignore[index]
+
+
+def test_the_journal_size_is_configurable() -> None:
+    app = create_app(Store.from_directory(), journal_size=3)
+    with TestClient(app) as small:
+        for _ in range(5):
+            small.get("/wimpel/v1/organisations", headers=bearer("kbx-kompas"))
+        page = small.get("/sandbox/journal", headers=ADMIN).json()
+    assert (page["capacity"], page["size"], page["dropped"]) == (3, 3, 2)

@@ -9,6 +9,7 @@ from rich.console import Console
 
 from koppelbox.cli.options import load_store, store_options
 from koppelbox.cli.tokens import credentials, print_credentials
+from koppelbox.journal import DEFAULT_CAPACITY as DEFAULT_JOURNAL_SIZE
 from koppelbox.server.app import DEFAULT_MAX_BODY_BYTES, create_app, discover_specs
 
 
@@ -26,14 +27,29 @@ from koppelbox.server.app import DEFAULT_MAX_BODY_BYTES, create_app, discover_sp
 @click.option(
     "--validate-responses", is_flag=True, help="Check every response against its contract (slower)."
 )
+@click.option(
+    "--journal-size",
+    default=DEFAULT_JOURNAL_SIZE,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Requests the journal keeps (the oldest fall out).",
+)
 def serve(
-    host: str, port: int, fixtures: Path | None, seed: int, max_body_bytes: int, validate_responses: bool
+    host: str,
+    port: int,
+    fixtures: Path | None,
+    seed: int,
+    max_body_bytes: int,
+    validate_responses: bool,
+    journal_size: int,
 ) -> None:
     """Serve every API in openapi/ under its own prefix, over the seeded in-memory store."""
     import uvicorn
 
     store = load_store(fixtures, seed)
-    app = create_app(store, max_body_bytes=max_body_bytes, validate_responses=validate_responses)
+    app = create_app(
+        store, max_body_bytes=max_body_bytes, validate_responses=validate_responses, journal_size=journal_size
+    )
     console = Console()
     base = f"http://{host}:{port}"
     console.print(f"[bold]koppelbox sandbox[/bold] on {base} (seed {seed})")

@@ -20,6 +20,7 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from starlette.exceptions import HTTPException
 
+from koppelbox.journal import DEFAULT_CAPACITY, Journal
 from koppelbox.resources import openapi_dir
 from koppelbox.rules.errors import DomainError
 from koppelbox.rules.oauth import OAuthError
@@ -66,8 +67,9 @@ def create_app(
     *,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     validate_responses: bool = False,
+    journal_size: int = DEFAULT_CAPACITY,
 ) -> AsyncApp:
-    sandbox = Sandbox(store or Store.from_directory(), max_body_bytes)
+    sandbox = Sandbox(store or Store.from_directory(), max_body_bytes, journal=Journal(journal_size))
     app = SandboxApp("koppelbox", validator_map=VALIDATORS, security_map=SECURITY_MAP)
     for spec in discover_specs():
         sandbox.routes.add_spec(spec.prefix, spec.path)
