@@ -5,30 +5,24 @@ from __future__ import annotations
 import click
 
 from koppelbox import __version__
-from koppelbox.cli.certify import certify
-from koppelbox.cli.conformance import conformance, fuzz
-from koppelbox.cli.fixtures import fixtures
-from koppelbox.cli.journal import journal
-from koppelbox.cli.lint import lint
-from koppelbox.cli.scenarios import scenarios
-from koppelbox.cli.serve import serve
-from koppelbox.cli.tokens import tokens
-from koppelbox.cli.validate import validate
+from koppelbox.cli.lazy import LazyGroup
+
+# Each subcommand's module is imported only when it runs (fast `koppelbox serve`, see cli/lazy.py).
+COMMANDS = {
+    "serve": "koppelbox.cli.serve:serve",
+    "tokens": "koppelbox.cli.tokens:tokens",
+    "fixtures": "koppelbox.cli.fixtures:fixtures",
+    "journal": "koppelbox.cli.journal:journal",
+    "certify": "koppelbox.cli.certify:certify",
+    "conformance": "koppelbox.cli.conformance:conformance",
+    "fuzz": "koppelbox.cli.conformance:fuzz",
+    "scenarios": "koppelbox.cli.scenarios:scenarios",
+    "validate": "koppelbox.cli.validate:validate",
+    "lint": "koppelbox.cli.lint:lint",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="koppelbox")
 def main() -> None:
     """Sandbox, validator and conformance toolkit for Dutch school data exchange."""
-
-
-main.add_command(serve)
-main.add_command(tokens)
-main.add_command(fixtures)
-main.add_command(journal)
-main.add_command(certify)
-main.add_command(conformance)
-main.add_command(fuzz)
-main.add_command(scenarios)
-main.add_command(validate)
-main.add_command(lint)

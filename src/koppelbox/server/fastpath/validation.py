@@ -23,7 +23,7 @@ from connexion.utils import is_nullable
 from connexion.validators import JSONResponseBodyValidator
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from koppelbox.validator.schema import compiled
+from koppelbox.server.fastpath.schemas import for_contract
 
 
 class _PreparedOperation(RequestValidationOperation):  # type: ignore[misc]
@@ -106,6 +106,6 @@ class ResponseBodyValidator(JSONResponseBodyValidator):  # type: ignore[misc]
 
     def _validate(self, body: Any) -> Any:
         # No schema accepts anything (and Connexion hands a new empty dict each time: nothing to cache).
-        if not self._schema or compiled(self._schema).is_valid(body):
+        if not self._schema or for_contract(self._schema).is_valid(body):
             return None
         return super()._validate(body)
