@@ -4,13 +4,13 @@ A schema is compiled once and reused; the message for each JSON Schema keyword i
 not for someone who reads JSON Schema ("`boards[0].id` must be a whole number", not "is not of type
 'integer'").
 
-Two engines, one verdict. jsonschema-rs answers "is this valid?" about ten times faster than the Python
-`jsonschema` package, so a valid instance (the common case) never touches Python validation. An instance
-the fast engine rejects is explained by `jsonschema`, whose error objects the plain-language messages are
-written for; when the two disagree, `jsonschema` decides. They share every format function (the fast
-engine calls back into the ones below), and OpenAPI 3.0 `nullable` is rewritten for it into a JSON Schema
-type list, so the only way they could differ is in core keywords both implement from the same draft
-(tests/test_validator_schema.py holds them to agreement).
+Two engines, one verdict. jsonschema-rs (compiled Rust) checks and explains most payloads; its errors
+are turned into the same plain messages. Where the explanation needs judgement (oneOf/anyOf/not: which
+alternative did the sender mean?) the Python `jsonschema` package explains instead, with `best_match`.
+The engines share every format function (the fast engine calls back into the ones below) and the
+ECMA-262 pattern semantics, and OpenAPI 3.0 `nullable` is rewritten for the fast engine into a JSON
+Schema type list; tests/test_validator_schema.py holds them to the same verdict and the same words on
+every variant of every example in the contracts.
 """
 
 from __future__ import annotations
@@ -137,10 +137,15 @@ class CompiledSchema:
             return True
         return not any(True for _ in self.explainer.iter_errors(instance))
 
-    def errors(self, instance: Any) -> Iterator[ValidationError]:
-        if self.fast is not None and self.fast.is_valid(instance):
-            return iter(())
-        return self.explainer.iter_errors(instance)
+    def problems(self, instance: Any) -> list[_Problem]:
+        """What is wrong with `instance`, engine-neutral; [] when it is valid."""
+        if self.fast is not None:
+            if self.fast.is_valid(instance):
+                return []
+            from_fast = _fast_problems(self.schema, self.fast.iter_errors(instance), instance)
+            if from_fast is not None:
+                return from_fast
+        return [_python_problem(error) for error in _leaves(self.explainer.iter_errors(instance))]
 
 
 _cache: dict[int, CompiledSchema] = {}
@@ -163,10 +168,22 @@ def compiled(schema: Mapping[str, Any]) -> CompiledSchema:
 
 def check(schema: Mapping[str, Any], instance: Any, *, root: str = "") -> list[SchemaFinding]:
     """Every way `instance` breaks `schema`, ordered by location. `root` prefixes field names."""
-    errors = compiled(schema).errors(instance)
-    findings = [_finding(error, root) for error in _leaves(errors)]
+    findings = [_finding(problem, root) for problem in compiled(schema).problems(instance)]
     findings.sort(key=lambda f: (f.pointer, f.keyword, f.message))
     return findings
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """One failed keyword, as either engine reports it; the message is written from this alone."""
+
+    path: list[str | int]  # to the offending value
+    keyword: str  # the Draft 4 keyword (exclusiveMinimum is `minimum`, as Draft 4 defines it)
+    value: Any  # the keyword's value in the schema
+    schema: Mapping[str, Any]  # the (sub)schema holding the keyword
+    instance: Any  # the offending value
+    missing: str | None = None  # for `required`: the absent property
+    text: str = ""  # the engine's own wording, for keywords without a plain message
 
 
 def _leaves(errors: Iterable[ValidationError]) -> Iterator[ValidationError]:
@@ -176,6 +193,76 @@ def _leaves(errors: Iterable[ValidationError]) -> Iterator[ValidationError]:
             yield jsonschema.exceptions.best_match(error.context) or error
         else:
             yield error
+
+
+def _python_problem(error: ValidationError) -> _Problem:
+    keyword = str(error.validator)
+    missing = None
+    if keyword == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else "?"
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    return _Problem(
+        list(error.absolute_path),
+        keyword,
+        error.validator_value,
+        schema,
+        error.instance,
+        missing,
+        error.message,
+    )
+
+
+# Keywords whose errors the fast engine reports exactly as `jsonschema` does (the same keyword, at the same
+# place, once per problem). Anything else (oneOf/anyOf/not, where `jsonschema` picks the best branch to
+# explain, or keywords OpenAPI 3.0 does not have) is explained by `jsonschema` itself.
+_FAST_KEYWORDS = {
+    "type": "type",
+    "required": "required",
+    "additionalProperties": "additionalProperties",
+    "enum": "enum",
+    "format": "format",
+    "pattern": "pattern",
+    "minLength": "minLength",
+    "maxLength": "maxLength",
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "exclusiveMinimum": "minimum",
+    "exclusiveMaximum": "maximum",
+    "multipleOf": "multipleOf",
+    "minItems": "minItems",
+    "maxItems": "maxItems",
+    "uniqueItems": "uniqueItems",
+    "minProperties": "minProperties",
+    "maxProperties": "maxProperties",
+}
+
+
+def _fast_problems(schema: Mapping[str, Any], errors: Iterable[Any], instance: Any) -> list[_Problem] | None:
+    """The fast engine's errors as problems, or None when `jsonschema` must explain this instance."""
+    problems = []
+    for error in errors:
+        schema_path = list(error.schema_path)
+        keyword = _FAST_KEYWORDS.get(str(schema_path[-1])) if schema_path else None
+        node = _follow(schema, schema_path[:-1])
+        if keyword is None or not isinstance(node, Mapping) or keyword not in node:
+            return None
+        path = list(error.instance_path)
+        value = _follow(instance, path)
+        missing = getattr(error.kind, "property", None) if keyword == "required" else None
+        problems.append(_Problem(path, keyword, node[keyword], node, value, missing, str(error.message)))
+    return problems
+
+
+_NOWHERE = object()
+
+
+def _follow(document: Any, path: Sequence[Any]) -> Any:
+    for part in path:
+        try:
+            document = document[part]
+        except (KeyError, IndexError, TypeError):
+            return _NOWHERE
+    return document
 
 
 def pointer(path: Sequence[str | int]) -> str:
@@ -189,39 +276,34 @@ def field_name(path: Sequence[str | int], root: str = "") -> str:
     return text
 
 
-def _finding(error: ValidationError, root: str) -> SchemaFinding:
-    path = list(error.absolute_path)
-    keyword = str(error.validator)
-    value = error.validator_value
+def _finding(problem: _Problem, root: str) -> SchemaFinding:
+    path = list(problem.path)
+    keyword = problem.keyword
     if keyword == "required":
-        # jsonschema reports a missing property at its parent; point at the property itself.
-        missing = error.message.split("'")[1] if "'" in error.message else "?"
-        path.append(missing)
+        # A missing property is reported at its parent; point at the property itself.
+        path.append(problem.missing or "?")
         return SchemaFinding(pointer(path), field_name(path, root), keyword, "is required")
     if keyword == "additionalProperties":
-        schema = error.schema if isinstance(error.schema, Mapping) else {}
-        known = set(schema.get("properties", {}))
-        extras = sorted(set(error.instance if isinstance(error.instance, Mapping) else {}) - known)
+        known = set(problem.schema.get("properties", {}))
+        extras = sorted(set(problem.instance if isinstance(problem.instance, Mapping) else {}) - known)
         allowed = ", ".join(sorted(known)) or "none"
-        name = extras[0] if len(extras) == 1 else None
-        if name is not None:
-            path.append(name)
+        if len(extras) == 1:
+            path.append(extras[0])
             return SchemaFinding(
                 pointer(path), field_name(path, root), keyword, f"is not allowed here (allowed: {allowed})"
             )
         listed = ", ".join(extras)
         message = f"has fields that are not allowed here: {listed} (allowed: {allowed})"
         return SchemaFinding(pointer(path), field_name(path, root) or "body", keyword, message)
-    return SchemaFinding(
-        pointer(path), field_name(path, root) or "body", keyword, _message(keyword, value, error)
-    )
+    return SchemaFinding(pointer(path), field_name(path, root) or "body", keyword, _message(problem))
 
 
-def _message(keyword: str, value: Any, error: ValidationError) -> str:
-    match keyword:
+def _message(problem: _Problem) -> str:
+    value, schema = problem.value, problem.schema
+    match problem.keyword:
         case "type":
             wanted = value if isinstance(value, list) else [value]
-            if isinstance(error.schema, Mapping) and error.schema.get("nullable") is True:
+            if schema.get("nullable") is True:
                 wanted = [*wanted, "null"]
             return "must be " + " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in wanted)
         case "format":
@@ -230,7 +312,7 @@ def _message(keyword: str, value: Any, error: ValidationError) -> str:
             return "must be one of: " + ", ".join(str(v) for v in value)
         case "pattern":
             # The contract's own example says more to a vendor than the regular expression does.
-            example = error.schema.get("example") if isinstance(error.schema, Mapping) else None
+            example = schema.get("example")
             like = f", like {example}" if isinstance(example, str) and example else ""
             return f"does not have the expected form{like} (pattern {value})"
         case "minLength":
@@ -238,12 +320,10 @@ def _message(keyword: str, value: Any, error: ValidationError) -> str:
         case "maxLength":
             return f"must be at most {value} characters long"
         case "minimum":
-            schema = error.schema if isinstance(error.schema, Mapping) else {}
             return (
                 f"must be more than {value}" if schema.get("exclusiveMinimum") else f"must be {value} or more"
             )
         case "maximum":
-            schema = error.schema if isinstance(error.schema, Mapping) else {}
             return (
                 f"must be less than {value}" if schema.get("exclusiveMaximum") else f"must be {value} or less"
             )
@@ -266,4 +346,4 @@ def _message(keyword: str, value: Any, error: ValidationError) -> str:
         case "not":
             return "has a shape that is not allowed here"
         case _:
-            return str(error.message)
+            return problem.text
