@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from koppelbox.rules import wimpel
 from koppelbox.rules.clock import Clock, rfc3339
 from koppelbox.rules.errors import Conflict, FieldError, NotFound
+from koppelbox.store.copying import json_copy
 from koppelbox.store.fixtures import FixtureError, Fixtures
 
 Event = dict[str, Any]
@@ -44,7 +44,7 @@ class OrganisationStore:
 
     def get(self, client_id: str, organisation_id: str) -> wimpel.Organisation:
         with self._lock:
-            return copy.deepcopy(self._find(client_id, organisation_id))
+            return json_copy(self._find(client_id, organisation_id))
 
     def create(self, client_id: str, body: Mapping[str, Any]) -> wimpel.Organisation:
         now = self._clock()
@@ -58,7 +58,7 @@ class OrganisationStore:
                 )
             entries[organisation["id"]] = organisation
             self._history[(client_id, organisation["id"])] = [{"at": rfc3339(now), "event": "created"}]
-            return copy.deepcopy(organisation)
+            return json_copy(organisation)
 
     def update(self, client_id: str, organisation_id: str, changes: Mapping[str, Any]) -> wimpel.Organisation:
         now = self._clock()
@@ -75,7 +75,7 @@ class OrganisationStore:
                         "to": updated["sourceId"],
                     }
                 )
-            return copy.deepcopy(updated)
+            return json_copy(updated)
 
     def delete(self, client_id: str, organisation_id: str) -> None:
         with self._lock:
@@ -87,7 +87,7 @@ class OrganisationStore:
     def history(self, client_id: str, organisation_id: str) -> list[Event]:
         with self._lock:
             self._find(client_id, organisation_id)
-            return copy.deepcopy(self._history[(client_id, organisation_id)])
+            return json_copy(self._history[(client_id, organisation_id)])
 
     def _find(self, client_id: str, organisation_id: str) -> wimpel.Organisation:
         found = self._lists.get(client_id, {}).get(organisation_id)

@@ -1,0 +1,30 @@
+"""Copies of stored JSON documents handed out to callers, so that no caller can change the store.
+
+`copy.deepcopy` handles any object graph (memo table, cycles, `__deepcopy__` hooks) and costs about
+four times as much as walking plain JSON; stored documents are plain JSON (dicts, lists, strings,
+numbers, booleans, None), and this copy is on the path of every read.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+
+def json_copy(value: T) -> T:
+    """A deep copy of a JSON-shaped value; anything that is not JSON is copied by `copy.deepcopy`."""
+    return _copy(value)  # type: ignore[no-any-return]
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    if isinstance(value, _IMMUTABLE):
+        return value
+    return copy.deepcopy(value)
