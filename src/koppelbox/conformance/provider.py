@@ -67,7 +67,7 @@ def schemathesis_config(run: ProviderRun) -> Any:
     enabled = set(run.phases)
     return schemathesis.Config.from_dict(
         {
-            **_project_settings(),
+            **project_settings(),
             "base-url": run.base_url.rstrip("/"),
             "headers": run.headers,
             "seed": run.seed,
@@ -81,7 +81,7 @@ def schemathesis_config(run: ProviderRun) -> Any:
     )
 
 
-def _project_settings() -> dict[str, Any]:
+def project_settings() -> dict[str, Any]:
     """The per-operation settings of the project's schemathesis.toml: they record contract facts JSON Schema
     cannot state (a schema-valid request that a documented rule still refuses), which hold for a vendor's
     implementation as much as for the sandbox."""
