@@ -183,3 +183,12 @@ def test_a_server_that_lets_anonymous_requests_in_fails_the_401_lines(sandbox_ap
         report = run_provider(run)
     found = dict(failures(report))
     assert "With no token the answer was 200" in found["GET /v1/organisations 401"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("api", ["eduv", "aanmeld", "sandbox"])  # Wimpel: see the first test
+def test_koppelbox_fuzz_passes_on_every_api(api: str, tmp_path: Path) -> None:
+    """The long-run command, shortened: every check (ours included) fits every API the sandbox serves."""
+    result = CliRunner().invoke(main, ["fuzz", "--api", api, "--max-examples", "2", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "evidence.json").read_text())["passed"] is True

@@ -32,10 +32,15 @@ class ProbeResult:
 
 
 def _sample(parameter: Mapping[str, Any]) -> str:
+    """A value the path accepts, so that only the credentials can be wrong with the request."""
     schema = parameter.get("schema") or {}
     value = parameter.get("example", schema.get("example"))
     if value is None and schema.get("enum"):
         value = schema["enum"][0]
+    if value is None and schema.get("type") == "integer":
+        value = schema.get("minimum", 1)
+    if value is None and schema.get("format") == "uuid":
+        value = "00000000-0000-4000-8000-000000000000"
     return str(value if value is not None else "kbx-probe")
 
 
@@ -96,7 +101,7 @@ def _probe(
         body = json.loads(text)
     except ValueError:
         body = None
-    problem = error_body_problem(api, 401, body)
+    problem = error_body_problem(api, 401, body, url)
     if problem is None and isinstance(schema, Mapping):
         findings = check(schema, body)
         if findings:

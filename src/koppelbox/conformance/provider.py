@@ -74,7 +74,13 @@ def schemathesis_config(run: ProviderRun) -> Any:
             "request-timeout": run.request_timeout,
             "generation": {"max-examples": run.max_examples, "database": "none"},
             "phases": {
-                name: {"enabled": name in enabled} for name in ("examples", "coverage", "fuzzing", "stateful")
+                **{name: {"enabled": name in enabled} for name in ("examples", "coverage", "fuzzing")},
+                # Declared links, plus those a `Location` header proves; schemathesis' dependency guesses
+                # can pair fields wrongly and would blame the server for its own mistake.
+                "stateful": {
+                    "enabled": "stateful" in enabled,
+                    "inference": {"algorithms": ["location-headers"]},
+                },
             },
             "checks": {name: {"enabled": True} for name in checks.NAMES},
         }
