@@ -165,6 +165,15 @@ def test_list_targets_shows_what_an_api_offers() -> None:
     assert "eduv listSchoolEmployees 200 response" in result.output
 
 
+def test_rules_lists_every_rule_id() -> None:
+    result = run("validate", "--rules")
+    assert result.exit_code == 0
+    listed = [line.split()[0] for line in result.output.splitlines()]
+    assert "KBX-NL-PGN" in listed
+    assert "KBX-JSON-DUPLICATE-KEY" in listed
+    assert len(listed) == len(set(listed)) >= 30
+
+
 def test_lint_is_clean_on_the_shipped_contracts_and_reports_a_broken_one() -> None:
     clean = run("lint")
     assert clean.exit_code == 0, clean.output

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from koppelbox.validator import contracts
+from koppelbox.validator import catalogue, contracts
 from koppelbox.validator.contracts import PARTS, ContractError
 from koppelbox.validator.inputs import InputError, expand
 from koppelbox.validator.report import FileResult, json_report, junit, text
@@ -120,6 +120,9 @@ def format_options(function: click.decorators.FC) -> click.decorators.FC:
 @click.option(
     "--list-targets", is_flag=True, help="List what the payloads could be checked against, and stop."
 )
+@click.option(
+    "--rules", "list_rules", is_flag=True, help="List every rule id with its severity and meaning, and stop."
+)
 @format_options
 def validate(
     inputs: tuple[str, ...],
@@ -131,6 +134,7 @@ def validate(
     specs: tuple[Path, ...],
     today: datetime | None,
     list_targets: bool,
+    list_rules: bool,
     output_format: str,
     output: Path | None,
     fail_on: str,
@@ -148,6 +152,10 @@ def validate(
       koppelbox validate recorded/ --format junit -O validate.xml
       curl -s .../employees/school | koppelbox validate --api eduv --part response -
     """
+    if list_rules:
+        for rule in catalogue.rules():
+            click.echo(f"{rule.id:<26} {rule.severity:<8} {rule.title}")
+        return
     try:
         loaded = contracts.load(list(specs) or None)
         selection = Selection(
