@@ -12,7 +12,7 @@ from koppelbox.rules import dutch
 from koppelbox.validator import contracts
 from koppelbox.validator.payload import validate
 from koppelbox.validator.selection import Selection, SelectionError
-from koppelbox.validator.semantic import Context, field_kind, problems
+from koppelbox.validator.semantic import PAYLOAD_RULES, Context, field_kind, problems
 
 TODAY = Context(today=date(2026, 3, 2))
 ECK = "https://ketenid.nl/201703/" + "ab" * 64
@@ -242,3 +242,13 @@ components:
         ("/children/0/children/0/children/0/pgn", "KBX-SCHEMA-TYPE"),
         ("/children/0/children/0/pgn", "KBX-NL-PGN"),
     ]
+
+
+def test_every_api_rule_is_wired_to_an_operation_or_schema_that_exists() -> None:
+    """A renamed operation or schema would otherwise switch an API's rules off without a sound."""
+    assert PAYLOAD_RULES  # registered when koppelbox.validator.payload is imported
+    for wired in PAYLOAD_RULES:
+        assert any(
+            t.api == wired.api and wired.key in {t.operation, t.schema_name} and wired.part in {None, t.part}
+            for t in (t for c in LOADED for t in c.targets)
+        ), wired
