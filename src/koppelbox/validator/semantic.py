@@ -72,7 +72,7 @@ def _simple(rule_id: str, problem_of: Callable[[str], str | None]) -> FieldCheck
     return check
 
 
-_NOT_DUTCH_COUNTRY = frozenset({"", "nederland", "nl", "nld", "528", "the netherlands", "netherlands"})
+_MEANS_NETHERLANDS = frozenset({"", "nederland", "nl", "nld", "528", "the netherlands", "netherlands"})
 _COUNTRY_FIELDS = ("land", "country", "landcode", "countrycode")
 
 
@@ -80,7 +80,7 @@ def _postcode(value: str, parent: Mapping[str, Any], context: Context) -> tuple[
     # A foreign address has a foreign postcode: only check it as Dutch when no other country is named.
     for name in _COUNTRY_FIELDS:
         country = parent.get(name)
-        if isinstance(country, str) and country.strip().casefold() not in _NOT_DUTCH_COUNTRY:
+        if isinstance(country, str) and country.strip().casefold() not in _MEANS_NETHERLANDS:
             return None
     problem = dutch.postcode_problem(value)
     return (POSTCODE, problem) if problem else None
