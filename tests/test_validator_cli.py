@@ -82,6 +82,8 @@ def test_json_report_carries_file_pointer_rule_severity_and_summary(payloads: Pa
         "rule": "KBX-SCHEMA-TYPE",
         "severity": "error",
         "message": "must be a whole number",
+        "line": 1,
+        "column": len('{"id": "16 SK", "name": "", "sourceId": "x", "boards": [{"id": ') + 1,
     } in bad["findings"]
     (syntax,) = broken["findings"]
     assert (syntax["rule"], syntax["line"], syntax["column"]) == ("KBX-JSON-SYNTAX", 2, 10)

@@ -72,6 +72,7 @@ def _order(where: str) -> tuple[tuple[int, int | str], ...]:
 class Parsed:
     value: Any
     findings: list[Finding]
+    text: str = ""  # the decoded text, for locating findings in it
 
     @property
     def ok(self) -> bool:
@@ -101,6 +102,7 @@ def parse(raw: bytes, file: str) -> Parsed:
             finding(file, "", "body", JSON_DUPLICATE_KEY, f"names the field `{key}` twice in one object")
             for key in dict.fromkeys(duplicates)
         ],
+        text,
     )
 
 
