@@ -102,3 +102,18 @@ def test_every_example_in_the_contracts_validates_clean_against_its_operation() 
                     assert validate(target, example, "example", Context(today=date(2026, 3, 2))) == []
                     checked += 1
     assert checked >= 3
+
+
+def test_lint_applies_an_apis_own_rules_to_its_examples(tmp_path: Path) -> None:
+    original = (ROOT / "openapi" / "aanmeld.yaml").read_text(encoding="utf-8")
+    assert 'geboortedatum: "2014-02-11"' in original
+    copy = tmp_path / "aanmeld.yaml"
+    copy.write_text(
+        original.replace('geboortedatum: "2014-02-11"', 'geboortedatum: "1980-02-11"'), encoding="utf-8"
+    )
+    (contract,) = contracts.load([copy])
+    findings = lint(contract, Context(today=date(2026, 3, 2))).findings
+    assert [(f.rule, f.pointer) for f in findings] == [
+        ("KBX-LINT-EXAMPLE", "/components/examples/volledigeAanmelding/value/leerling/geboortedatum")
+    ]
+    assert "[KBX-AANMELD-ENROLMENT]" in findings[0].message

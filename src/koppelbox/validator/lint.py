@@ -147,7 +147,9 @@ def _example_sites(contract: Contract) -> Iterator[tuple[list[str | int], Mappin
             if path[: len(op_path)] == op_path and _under_content(path):
                 part = "request" if "requestBody" in path else "response"
                 operation_id = op.get("operationId")
-        yield path, node, Target(contract.name, part, schema, operation=operation_id)
+        # A referenced component keeps its name, so rules registered for that schema apply to its examples.
+        schema_name = next((t.schema_name for t in contract.targets if t.schema is schema), None)
+        yield path, node, Target(contract.name, part, schema, operation=operation_id, schema_name=schema_name)
 
 
 def _under_content(path: list[str | int]) -> bool:
