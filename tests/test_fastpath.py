@@ -326,3 +326,45 @@ def test_journal_entries_recorded_later_keep_their_order_and_the_ring_bound() ->
     assert journal.dropped == 1
     assert [entry.seq for entry in journal.entries()] == [2, 3, 4]
     assert built == [2, 3, 4]  # each entry built once
+
+
+DOC_AND_API_PATHS = [
+    "/wimpel",
+    "/wimpel/",
+    "/wimpel/ui",
+    "/wimpel/ui/",
+    "/wimpel/ui/index.html",
+    "/wimpel/ui/swagger-ui.css",
+    "/wimpel/uix",
+    "/wimpel/openapi.json",
+    "/wimpel/openapi.json/",
+    "/eduv/openapi.yaml",
+    "/sandbox/ui/",
+    "/wimpel/v1/organisations/16SK",
+    "/wimpel/v1/organisations/16SK/",
+    "/elsewhere",
+]
+
+
+def test_docs_routes_answer_as_with_connexions_own_swagger_middleware(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+    from starlette.testclient import TestClient
+
+    from koppelbox.server import app as app_module
+    from koppelbox.server.fastpath import stack
+
+    def answers() -> list[tuple[str, int, str | None, bytes]]:
+        client = TestClient(app_module.create_app(), follow_redirects=False)
+        headers = {"Authorization": "Bearer kbx-noordstar"}
+        found = []
+        for path in DOC_AND_API_PATHS:
+            response = client.get(path, headers=headers)
+            found.append((path, response.status_code, response.headers.get("location"), response.content))
+        return found
+
+    fast = answers()
+    monkeypatch.delitem(stack.REPLACEMENTS, SwaggerUIMiddleware)
+    assert answers() == fast
+    assert {status for _, status, _, _ in fast} >= {200, 307, 404}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import click
@@ -56,4 +57,7 @@ def serve(
     for spec in discover_specs():
         console.print(f"  {spec.title:<48} {base}{spec.prefix}   docs: {base}{spec.prefix}/ui/")
     print_credentials(console, credentials(store))
+    # What exists now (contracts, compiled validators, seed data) lives as long as the process: keep it
+    # out of the collector's full passes, each of which would otherwise walk it and stall every request.
+    gc.freeze()
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -29,7 +29,7 @@ from koppelbox.server.context import Sandbox
 from koppelbox.server.fastpath.handlers import SandboxApp
 from koppelbox.server.fastpath.specs import document as contract_document
 from koppelbox.server.fastpath.specs import private_copy
-from koppelbox.server.fastpath.validation import use_prepared_validation
+from koppelbox.server.fastpath.stack import use_fast_middlewares
 from koppelbox.server.journal import JournalMiddleware
 from koppelbox.server.middleware import AllowHeaderMiddleware, SandboxMiddleware
 from koppelbox.server.resolver import HandlerResolver
@@ -97,7 +97,7 @@ def create_app(
     app.add_middleware(
         AllowHeaderMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, routes=sandbox.routes
     )
-    use_prepared_validation(app.middleware.middlewares)  # after the BEFORE_VALIDATION insertions
+    use_fast_middlewares(app.middleware.middlewares)  # after the last add_middleware
     app.sandbox = sandbox  # for tests and the CLI: the store behind this app
     return app
 

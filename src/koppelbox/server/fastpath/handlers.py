@@ -4,7 +4,8 @@ Stock `AsyncApp` rebuilds, for every request, the whole decorator chain around a
 `StarletteDecorator`, a parameter decorator that runs `inspect.signature` on the handler, a response
 decorator) and a new URI parser. All of that depends only on the operation, so here it is built on the
 operation's first request and kept: `SandboxApp` is `AsyncApp` with an inner ASGI app whose operations
-cache their decorated handler. Argument passing, response building and error handling are Connexion's own.
+cache their decorated handler. Arguments come from `PreparedParameterDecorator` (parameters.py); response
+building and error handling are Connexion's own.
 """
 
 from __future__ import annotations
@@ -17,8 +18,14 @@ from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp, AsyncOperation
 from connexion.context import receive, scope
 from connexion.decorators import StarletteDecorator
 
+from koppelbox.server.fastpath.parameters import PreparedParameterDecorator
+
 
 class _DecorateOnce(StarletteDecorator):  # type: ignore[misc]
+    @property
+    def _parameter_decorator_cls(self) -> type[PreparedParameterDecorator]:
+        return PreparedParameterDecorator
+
     def __call__(self, function: Any) -> Any:
         decorated: Any = None
         uri_parser: Any = None

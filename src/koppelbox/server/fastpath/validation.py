@@ -92,13 +92,6 @@ class PreparedRequestValidationMiddleware(RequestValidationMiddleware):  # type:
     api_cls = _PreparedAPI
 
 
-def use_prepared_validation(middlewares: list[Any]) -> None:
-    """Swap Connexion's request validation middleware for the prepared one in a middleware list. Done
-    after every `add_middleware(position=BEFORE_VALIDATION)`, which looks the stock class up by identity."""
-    index = middlewares.index(RequestValidationMiddleware)
-    middlewares[index] = PreparedRequestValidationMiddleware
-
-
 class ResponseBodyValidator(JSONResponseBodyValidator):  # type: ignore[misc]
     """A response body the compiled validator accepts is accepted; any other goes to Connexion's check,
     which raises its usual error. The compiled validator is never more lenient than Connexion's (same
