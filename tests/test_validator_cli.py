@@ -75,6 +75,7 @@ def test_json_report_carries_file_pointer_rule_severity_and_summary(payloads: Pa
     assert report["summary"] == {"files": 2, "clean": 0, "errors": 5, "warnings": 0}
     bad, broken = report["files"]
     assert bad["target"] == "wimpel createOrganisation request body (schema OrganisationCreate)"
+    assert (bad["guessed"], bad["chosen"]) == (False, "named")
     assert {
         "file": str(payloads / "bad.json"),
         "pointer": "/boards/0/id",
@@ -111,6 +112,11 @@ def test_stdin_and_the_guess_is_shown() -> None:
     result = run("validate", "-", stdin=json.dumps(GOOD))
     assert result.exit_code == 0
     assert "wimpel createOrganisation request body (schema OrganisationCreate) (guessed)" in result.output
+    closest = json.loads(run("validate", "--format", "json", "-", stdin=json.dumps(BAD)).output)["files"][0]
+    assert (closest["target"], closest["chosen"]) == (
+        "wimpel createOrganisation request body (schema OrganisationCreate)",
+        "closest match",
+    )
 
 
 def test_a_glob_selects_files(payloads: Path) -> None:

@@ -17,6 +17,7 @@ def render(results: Sequence[FileResult]) -> str:
                 "file": r.file,
                 "target": r.target or None,
                 "guessed": bool(r.how),
+                "chosen": r.how or "named",  # named, guessed (it fits), or closest match (nothing fits)
                 "findings": [f.as_dict() for f in r.findings],
             }
             for r in results
