@@ -109,6 +109,12 @@ class ParameterValidator(_ParameterValidator):  # type: ignore[misc]
     """Connexion's parameter checks, with a message that names the parameter in plain words
     ("`filterByOrgId` must be true or false") instead of a jsonschema traceback."""
 
+    def validate_query_parameter_list(self, request: Any, security_params: Any = None) -> Any:
+        # No query string, no unknown query parameter: skip parsing one just to find nothing.
+        if not request.scope.get("query_string"):
+            return set()
+        return super().validate_query_parameter_list(request, security_params=security_params)
+
     @staticmethod
     def validate_parameter(parameter_type: str, value: Any, param: Any, param_name: Any = None) -> Any:
         # Fast path: the compiled validator is never more lenient than Connexion's check (see

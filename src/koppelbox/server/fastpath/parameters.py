@@ -29,7 +29,7 @@ from connexion.decorators.parameter import (
 )
 from connexion.http_facts import FORM_CONTENT_TYPES
 from connexion.operations import OpenAPIOperation
-from connexion.utils import deep_merge, inspect_function_arguments
+from connexion.utils import deep_merge, inspect_function_arguments, is_null, is_nullable
 
 
 class _Plan:
@@ -43,9 +43,35 @@ class _Plan:
         self.query_definitions = {p["name"]: p for p in op.parameters if p["in"] == "query"}
         self.query_defaults = _get_query_defaults(self.query_definitions)
         self.is_trace = op.method.upper() == "TRACE"
+        self.has_body = bool(op.is_request_body_defined)
+        self._body_schemas: dict[str, Any] = {}
+        self._consumes = set(op.consumes)
         # Names from the contract, sanitised once; anything else (form field names) as it comes.
         self.sanitized = {name: sanitize(name) for name in [*self.path_definitions, *self.query_definitions]}
         self.sanitized[op.body_name(None)] = self.body_name
+
+    def body_schema(self, mimetype: str) -> Any:
+        """`operation.body_schema`, kept for the media types the contract lists (request validation has
+        refused the others when the contract lists any; the rest are looked up each time)."""
+        schema = self._body_schemas.get(mimetype)
+        if schema is None:
+            schema = self.operation.body_schema(mimetype)
+            if mimetype in self._consumes:
+                self._body_schemas[mimetype] = schema
+        return schema
+
+    def body_argument(self, body: Any, mimetype: str, arguments: list[str], has_kwargs: bool) -> Any:
+        """Connexion's `_get_body_argument` for a non-form body, with the schema looked up once."""
+        if (len(arguments) <= 0 and not has_kwargs) or not self.has_body:
+            return {}
+        schema = self.body_schema(mimetype)
+        if is_nullable(schema) and is_null(body):
+            value = None
+        elif body is None:
+            value = deepcopy(schema.get("default", {}))
+        else:
+            value = body
+        return {self.body_name: value} if self.body_name in arguments or has_kwargs else {}
 
 
 class PreparedParameterDecorator(AsyncParameterDecorator):  # type: ignore[misc]
@@ -85,19 +111,23 @@ class PreparedParameterDecorator(AsyncParameterDecorator):  # type: ignore[misc]
             query = deep_merge(deepcopy(plan.query_defaults), request.query_params)
             kwargs.update(_query_args_helper(plan.query_definitions, query, arguments, has_kwargs, sanitize))
             if not plan.is_trace:
-                kwargs.update(
-                    _get_body_argument(
-                        body,
-                        operation=plan.operation,
-                        arguments=arguments,
-                        has_kwargs=has_kwargs,
-                        sanitize=sanitize,
-                        content_type=mimetype,
+                if mimetype in FORM_CONTENT_TYPES:
+                    kwargs.update(
+                        _get_body_argument(
+                            body,
+                            operation=plan.operation,
+                            arguments=arguments,
+                            has_kwargs=has_kwargs,
+                            sanitize=sanitize,
+                            content_type=mimetype,
+                        )
                     )
-                )
+                else:
+                    kwargs.update(plan.body_argument(body, mimetype, arguments, has_kwargs))
                 if files:
-                    schema = plan.operation.body_schema(mimetype)
-                    kwargs.update(_get_file_arguments(files, arguments, schema, has_kwargs))
+                    kwargs.update(
+                        _get_file_arguments(files, arguments, plan.body_schema(mimetype), has_kwargs)
+                    )
 
             kwargs = {plan.sanitized.get(k) or sanitize(k): v for k, v in kwargs.items()}
             for key, value in context.items():
