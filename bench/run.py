@@ -247,6 +247,11 @@ def servers(args: argparse.Namespace) -> list[Server]:
             [python, "-m", "koppelbox", "serve", "--port", "{port}"],
             [*wimpel, AANMELD_ENROL, EDUV_QUERY],
         ),
+        Server(
+            CHECKED,
+            [python, "-m", "koppelbox", "serve", "--port", "{port}", "--validate-responses"],
+            wimpel,
+        ),
         Server(RAW, [python, str(HERE / "raw_app.py"), "{port}"], wimpel),
     ]
     if not args.no_prism:
@@ -260,6 +265,7 @@ def servers(args: argparse.Namespace) -> list[Server]:
 
 
 SANDBOX = "koppelbox sandbox"
+CHECKED = "  + response validation"  # the same sandbox checking every answer against the contract
 RAW = "raw Starlette (same dict work)"
 PRISM = "Prism 5 static mock"
 
@@ -299,6 +305,10 @@ def report(results: dict[str, Figures], args: argparse.Namespace) -> None:
             print(
                 f"ratio sandbox/{other.split()[0]} {label:15} {ratio:5.2f}  ({verdict} the target {target})"
             )
+    checked = results[CHECKED]
+    for label in (WIMPEL_GET.label, WIMPEL_CREATE.label):
+        share = checked.results[label].requests_per_second / sandbox.results[label].requests_per_second
+        print(f"with response validation, {label:15} {share:5.2f} of the sandbox's throughput")
     print(f"sandbox first 200: {sandbox.first_200_s:.2f} s (target 1 s)")
     print(f"sandbox idle RSS:  {sandbox.idle_rss_mib:.1f} MiB (target 80 MiB)")
 
