@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from koppelbox.rules.errors import FieldError
+from koppelbox.server.fastpath.parameters import share_parsed_body
 from koppelbox.server.fastpath.schemas import for_contract
 from koppelbox.server.fastpath.validation import ResponseBodyValidator
 from koppelbox.validator.schema import check, compiled
@@ -53,7 +54,7 @@ class JSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
         if not raw.strip():
             return _ABSENT
         try:
-            return json.loads(raw.decode(self._encoding))
+            parsed = json.loads(raw.decode(self._encoding))
         except (UnicodeDecodeError, LookupError):
             raise BadRequestProblem(detail=f"The request body is not valid {self._encoding} text.") from None
         except json.JSONDecodeError as exc:
@@ -63,6 +64,8 @@ class JSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
             ) from None
         except RecursionError:
             raise BadRequestProblem(detail="The request body is nested too deeply.") from None
+        share_parsed_body(scope, parsed, self._encoding)
+        return parsed
 
     def _validate(self, body: Any) -> None:
         if body is _ABSENT:

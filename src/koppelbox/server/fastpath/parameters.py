@@ -3,7 +3,8 @@
 Connexion's parameter decorator re-derives, on every request, the operation's body argument name (three
 regular-expression substitutions), its path and query parameter definitions and query defaults, and reads
 the form channel for file uploads even when the request is JSON. This decorator computes the per-operation
-parts on the operation's first request and asks for files only when the body is a form; every per-request
+parts on the operation's first request, asks for files only when the body is a form, and takes a JSON
+body as request validation already parsed it instead of parsing it twice; every other per-request
 step (URI parsing and type coercion, body reading, defaults, file and context arguments) is Connexion's own
 code, called in the same order with the same inputs. OpenAPI 3 operations only: the sandbox serves no
 Swagger 2 contract, and one would get Connexion's stock decorator.
@@ -29,7 +30,26 @@ from connexion.decorators.parameter import (
 )
 from connexion.http_facts import FORM_CONTENT_TYPES
 from connexion.operations import OpenAPIOperation
-from connexion.utils import deep_merge, inspect_function_arguments, is_null, is_nullable
+from connexion.utils import deep_merge, inspect_function_arguments, is_json_mimetype, is_null, is_nullable
+
+# The JSON body request validation parsed, handed to the handler instead of parsing the same bytes again.
+_PARSED_BODY = "koppelbox.parsed_json_body"
+_MISSING = object()
+
+
+def share_parsed_body(scope: Any, parsed: Any, encoding: str) -> None:
+    """Called by the JSON body validator. Only for UTF-8: then `json.loads(bytes)`, which the handler
+    side would run, reads the very same value (a body in another declared charset is read again)."""
+    if encoding.lower().replace("-", "") == "utf8":
+        scope.setdefault("extensions", {})[_PARSED_BODY] = parsed
+
+
+def _shared_body(request: Any) -> Any:
+    """The validated body, when Connexion's `get_body` would read this request as JSON."""
+    extensions = request.scope.get("extensions") or {}
+    if _PARSED_BODY in extensions and is_json_mimetype(request.content_type):
+        return extensions.pop(_PARSED_BODY)
+    return _MISSING
 
 
 class _Plan:
@@ -97,9 +117,11 @@ class PreparedParameterDecorator(AsyncParameterDecorator):  # type: ignore[misc]
 
             body = None
             if plan.body_name in arguments or has_kwargs:
-                body = request.get_body()
-                while asyncio.iscoroutine(body):
-                    body = await body
+                body = _shared_body(request)
+                if body is _MISSING:
+                    body = request.get_body()
+                    while asyncio.iscoroutine(body):
+                        body = await body
             mimetype = request.mimetype
             files = await request.files() if mimetype in FORM_CONTENT_TYPES else {}
 
