@@ -9,6 +9,7 @@ so a fast path that accepted too much, or too little, fails here.
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -368,3 +369,13 @@ def test_docs_routes_answer_as_with_connexions_own_swagger_middleware(
     monkeypatch.delitem(stack.REPLACEMENTS, SwaggerUIMiddleware)
     assert answers() == fast
     assert {status for _, status, _, _ in fast} >= {200, 307, 404}
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8"])
+def test_the_handler_gets_the_body_validation_parsed(client: Any, content_type: str) -> None:
+    body = {"id": "77XY", "name": "Basisschool De Ĳsvogel — één", "sourceId": "src-77"}
+    headers = {"Authorization": "Bearer kbx-noordstar", "Content-Type": content_type}
+    created = client.post("/wimpel/v1/organisations", content=json.dumps(body).encode(), headers=headers)
+    assert created.status_code == 201
+    fetched = client.get("/wimpel/v1/organisations/77XY", headers=headers)
+    assert fetched.json()["name"] == body["name"]

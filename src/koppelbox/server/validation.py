@@ -13,6 +13,7 @@ from typing import Any
 
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import BadRequestProblem
+from connexion.lifecycle import ConnexionRequest
 from connexion.validators import VALIDATOR_MAP, FormDataValidator, JSONRequestBodyValidator
 from connexion.validators import MultiPartFormDataValidator as _MultiPart
 from connexion.validators import ParameterValidator as _ParameterValidator
@@ -20,7 +21,7 @@ from starlette.datastructures import FormData
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from koppelbox.rules.errors import FieldError
-from koppelbox.server.fastpath.parameters import share_parsed_body
+from koppelbox.server.fastpath.parameters import share_parsed_body, share_parsed_parameters
 from koppelbox.server.fastpath.schemas import for_contract
 from koppelbox.server.fastpath.validation import ResponseBodyValidator
 from koppelbox.validator.schema import check, compiled
@@ -111,6 +112,11 @@ class MultiPartValidator(FormValidator, _MultiPart):  # type: ignore[misc]
 class ParameterValidator(_ParameterValidator):  # type: ignore[misc]
     """Connexion's parameter checks, with a message that names the parameter in plain words
     ("`filterByOrgId` must be true or false") instead of a jsonschema traceback."""
+
+    def validate(self, scope: Any) -> None:
+        request = ConnexionRequest(scope, uri_parser=self.uri_parser)
+        self.validate_request(request)
+        share_parsed_parameters(request)  # the handler's arguments come from the same parse
 
     def validate_query_parameter_list(self, request: Any, security_params: Any = None) -> Any:
         # No query string, no unknown query parameter: skip parsing one just to find nothing.

@@ -44,6 +44,29 @@ def share_parsed_body(scope: Any, parsed: Any, encoding: str) -> None:
         scope.setdefault("extensions", {})[_PARSED_BODY] = parsed
 
 
+# Path and query parameters as request validation parsed and coerced them (same URI parser class, same
+# parameter definitions, same path match), so the handler side does not parse them again.
+_PARSED_PARAMETERS = "koppelbox.parsed_parameters"
+
+
+def share_parsed_parameters(request: Any) -> None:
+    """Called by the parameter validator with the request it validated."""
+    parsed = (request._path_params, request._query_params)  # None where validation did not need them
+    request.scope.setdefault("extensions", {})[_PARSED_PARAMETERS] = parsed
+
+
+def reuse_parsed_parameters(request: Any) -> None:
+    """Called on the handler's request before anything reads its parameters."""
+    extensions = request.scope.get("extensions") or {}
+    parsed = extensions.pop(_PARSED_PARAMETERS, None)
+    if parsed is not None:
+        path_params, query_params = parsed
+        if path_params is not None:
+            request._path_params = path_params
+        if query_params is not None:
+            request._query_params = query_params
+
+
 def _shared_body(request: Any) -> Any:
     """The validated body, when Connexion's `get_body` would read this request as JSON."""
     extensions = request.scope.get("extensions") or {}
@@ -114,6 +137,7 @@ class PreparedParameterDecorator(AsyncParameterDecorator):  # type: ignore[misc]
                     stock = stock(function)
             if plan is None:
                 return await stock(request)
+            reuse_parsed_parameters(request)
 
             body = None
             if plan.body_name in arguments or has_kwargs:
