@@ -10,7 +10,7 @@ from connexion.security import SECURITY_HANDLERS, BearerSecurityHandler, OAuthSe
 
 from koppelbox.rules.errors import Unauthorized
 from koppelbox.server.context import sandbox_of
-from koppelbox.server.fastpath.security import InspectOnce
+from koppelbox.server.fastpath.security import FlatOAuth, InspectOnce
 
 
 def client_token_info(token: str, request: Any) -> dict[str, Any]:
@@ -26,7 +26,7 @@ def admin_token_info(token: str, request: Any) -> dict[str, Any]:
     return {"sub": "admin", "scope": []}
 
 
-class ClientTokenHandler(InspectOnce, OAuthSecurityHandler):  # type: ignore[misc]
+class ClientTokenHandler(FlatOAuth, OAuthSecurityHandler):  # type: ignore[misc]
     def get_tokeninfo_func(self, security_definition: dict[str, Any]) -> Any:
         return client_token_info
 
