@@ -188,13 +188,24 @@ def rss_mib(pid: int) -> float:
 
 def parse_wrk(output: str) -> Result:
     def duration_ms(text: str) -> float:
-        value, unit = re.match(r"([\d.]+)(\w+)", text).groups()  # type: ignore[union-attr]
-        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+        found = re.match(r"([\d.]+)(us|ms|s|m)$", text)
+        if not found:  # wrk prints "-nan" when no request completed
+            return float("nan")
+        value, unit = found.groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
+    if "Requests/sec" not in output:
+        raise RuntimeError(f"wrk gave no figures:\n{output}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     p50 = duration_ms(re.search(r"50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
     p99 = duration_ms(re.search(r"99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
     non_2xx_match = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    errors = re.search(r"Socket errors: (.*)", output)
+    if errors or rps == 0:
+        print(
+            f"wrk reported trouble ({errors.group(1) if errors else 'no requests'}):\n{output}",
+            file=sys.stderr,
+        )
     return Result(rps, p50, p99, int(non_2xx_match.group(1)) if non_2xx_match else 0)
 
 
@@ -312,9 +323,11 @@ def report(results: dict[str, Figures], args: argparse.Namespace) -> None:
         if other not in results:
             continue
         for label in (WIMPEL_GET.label, WIMPEL_CREATE.label):
-            ratio = (
-                sandbox.results[label].requests_per_second / results[other].results[label].requests_per_second
-            )
+            theirs = results[other].results[label].requests_per_second
+            if not theirs:
+                print(f"ratio sandbox/{other.split()[0]} {label:15}   n/a  ({other} completed no request)")
+                continue
+            ratio = sandbox.results[label].requests_per_second / theirs
             verdict = "meets" if ratio >= target else "misses"
             print(
                 f"ratio sandbox/{other.split()[0]} {label:15} {ratio:5.2f}  ({verdict} the target {target})"
