@@ -13,7 +13,8 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "validator.md"
 def test_the_rule_catalogue_in_the_docs_is_current() -> None:
     text = DOC.read_text(encoding="utf-8")
     assert catalogue.replace_in(text) == text, (
-        "docs/validator.md is stale: run `.venv/bin/python -m koppelbox.validator.catalogue docs/validator.md`"
+        "docs/validator.md is stale: run "
+        "`.venv/bin/python -m koppelbox.validator.catalogue docs/validator.md`"
     )
 
 
