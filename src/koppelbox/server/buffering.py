@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
-from starlette.types import Message, Receive
+from starlette.types import Message, Receive, Scope
+
+from koppelbox.server.errors import PayloadTooLarge
 
 
-async def read_ahead(receive: Receive) -> tuple[bytes, Receive]:
+def declared_length(scope: Scope) -> int | None:
+    """The request's Content-Length, or None when it has none (chunked) or an unreadable one."""
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def read_ahead(receive: Receive, *, limit: int | None = None) -> tuple[bytes, Receive]:
     """The whole body, and a `receive` that replays it once and then carries on with the original (for the
-    disconnect message). Callers bound the size first: the sandbox's own cap applies further in."""
+    disconnect message). With `limit`, a body that grows past it is a 413 before it is all in memory;
+    without, callers bound the size first (the sandbox's own cap applies further in)."""
     chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
             break
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise PayloadTooLarge(limit)
+        chunks.append(chunk)
         if not message.get("more_body", False):
             break
     body = b"".join(chunks)

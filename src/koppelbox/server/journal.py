@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from koppelbox.journal import JournalEntry
 from koppelbox.journal.masking import DEFAULT_BODY_LIMIT, capture_body, findings_of, mask_headers
 from koppelbox.rules.clock import rfc3339
-from koppelbox.server.buffering import read_ahead
+from koppelbox.server.buffering import declared_length, read_ahead
 from koppelbox.server.context import Sandbox
 
 _LATER = object()  # marks a body still to be captured when the entry is built
@@ -61,7 +61,7 @@ class JournalMiddleware:
         # sent: otherwise two different refused requests look identical to the retry-storm check.
         # Read it up front when its declared size is within the cap, and hand the same bytes on.
         app_receive: Receive = recording_receive
-        declared = _declared_length(scope)
+        declared = declared_length(scope)
         if declared is not None and 0 < declared <= read_limit:
             _, app_receive = await read_ahead(recording_receive)
 
@@ -154,16 +154,6 @@ def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
     for key, value in headers:
         if key.lower() == name:
             return value.decode("latin-1")
-    return None
-
-
-def _declared_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", []):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
     return None
 
 

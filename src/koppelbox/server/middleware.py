@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from koppelbox.server.buffering import declared_length, read_ahead
 from koppelbox.server.context import SCOPE_KEY, Sandbox
 from koppelbox.server.errors import PayloadTooLarge
 from koppelbox.server.routes import RouteTable
@@ -22,16 +23,15 @@ class SandboxMiddleware:
             return
         scope[SCOPE_KEY] = self.sandbox
         limit = self.sandbox.max_body_bytes
-        declared = _content_length(scope)
+        declared = declared_length(scope)
         if declared is not None and declared > limit:
             raise PayloadTooLarge(limit)
         if declared is None and _has_chunked_body(scope):
             # Connexion reads a body only when Content-Length says there is one: a chunked body would be
             # taken for no body at all, and an optional-body PUT would silently do nothing. Buffer it
             # (within the limit) and declare its length.
-            body = await _read_body(receive, limit)
+            body, receive = await read_ahead(receive, limit=limit)
             scope = {**scope, "headers": [*scope["headers"], (b"content-length", str(len(body)).encode())]}
-            receive = _replay(body, receive)
         received = 0
 
         async def capped_receive() -> Message:
@@ -70,42 +70,3 @@ class AllowHeaderMiddleware:
 
 def _has_chunked_body(scope: Scope) -> bool:
     return any(name == b"transfer-encoding" for name, _ in scope.get("headers", []))
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    more = True
-    while more:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(limit)
-        chunks.append(chunk)
-        more = message.get("more_body", False)
-    return b"".join(chunks)
-
-
-def _replay(body: bytes, then: Receive) -> Receive:
-    """The buffered body as one message, then the real channel again (which reports the disconnect)."""
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return await then()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive
-
-
-def _content_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", []):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
