@@ -22,8 +22,8 @@ from koppelbox.conformance.meta import provenance, spec_for
 from koppelbox.conformance.probes import probe_authentication
 from koppelbox.conformance.verdicts import Outcome, Report, Verdict
 from koppelbox.resources import openapi_dir
+from koppelbox.validator.contracts import OPERATION_METHODS
 
-_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 EVIDENCE_BYTES = 4000
 
 
@@ -52,7 +52,7 @@ def documented_statuses(api: str) -> dict[str, list[int]]:
     document = yaml.safe_load(spec_for(api).path.read_text(encoding="utf-8"))
     found: dict[str, list[int]] = {}
     for path, item in (document.get("paths") or {}).items():
-        for method in _METHODS:
+        for method in OPERATION_METHODS:
             operation = item.get(method)
             if isinstance(operation, dict):
                 found[f"{method.upper()} {path}"] = sorted(

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from koppelbox.server.fastpath.specs import document as contract_document
+from koppelbox.validator.contracts import OPERATION_METHODS
 
-_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TEMPLATE_PARAMETER = re.compile(r"\\\{[^/]+?\\\}")
 
 
@@ -23,7 +23,7 @@ class RouteTable:
     def add_spec(self, prefix: str, spec_path: Path) -> None:
         document = contract_document(spec_path)
         for template, item in (document.get("paths") or {}).items():
-            methods = [m.upper() for m in _HTTP_METHODS if m in item]
+            methods = [m.upper() for m in OPERATION_METHODS if m in item]
             pattern = _TEMPLATE_PARAMETER.sub("[^/]+", re.escape(prefix + template))
             self._routes.append((re.compile(f"^{pattern}/?$"), methods))
 

@@ -19,7 +19,8 @@ from koppelbox.resources import openapi_dir
 
 Part = Literal["request", "response", "query", "schema"]
 PARTS: tuple[Part, ...] = ("request", "response", "query", "schema")
-_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+# The keys of an OpenAPI path item that are operations (the rest are parameters, summary, servers, ...).
+OPERATION_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 # The sandbox's own control plane is not something a vendor sends payloads to; it is only a candidate
 # when named with --api.
@@ -141,7 +142,7 @@ def _targets(contract: Contract) -> list[Target]:
 
     for path_item in contract.raw.get("paths", {}).values():
         path_item = contract.resolve(path_item)
-        for method in _METHODS:
+        for method in OPERATION_METHODS:
             operation = path_item.get(method)
             if not isinstance(operation, Mapping) or "operationId" not in operation:
                 continue

@@ -17,7 +17,7 @@ import yaml
 from openapi_spec_validator import OpenAPIV30SpecValidator
 
 from koppelbox.validator import payload
-from koppelbox.validator.contracts import Contract, ContractError, Part, Target, load
+from koppelbox.validator.contracts import OPERATION_METHODS, Contract, ContractError, Part, Target, load
 from koppelbox.validator.findings import Finding, Severity, finding, rule
 from koppelbox.validator.report import FileResult
 from koppelbox.validator.schema import field_name, pointer
@@ -41,7 +41,6 @@ LINT_HINT = rule(
     Severity.WARNING,
 )
 
-_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _SCHEMA_CHILDREN = ("items", "additionalProperties", "not")
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
 
@@ -82,7 +81,7 @@ def _spec_findings(contract: Contract, name: str) -> Iterator[Finding]:
 
 def _operations(contract: Contract) -> Iterator[tuple[list[str | int], Mapping[str, Any]]]:
     for route, item in (contract.raw.get("paths") or {}).items():
-        for method in _METHODS:
+        for method in OPERATION_METHODS:
             operation = item.get(method) if isinstance(item, Mapping) else None
             if isinstance(operation, Mapping):
                 yield ["paths", route, method], operation
