@@ -97,3 +97,10 @@ def _inline_refs(node: Any, document: dict[str, Any]) -> Any:
     if isinstance(node, list):
         return [_inline_refs(v, document) for v in node]
     return node
+
+
+def test_health_lists_every_mounted_api(client: Any) -> None:
+    response = client.get("/sandbox/health")
+    assert response.status_code == 200
+    assert response.json()["apis"] == [spec.prefix for spec in discover_specs()]
+    assert {"/aanmeld", "/eduv", "/sandbox", "/wimpel"} <= set(response.json()["apis"])

@@ -72,6 +72,7 @@ def create_app(
     sandbox = Sandbox(store or Store.from_directory(), max_body_bytes, journal=Journal(journal_size))
     app = SandboxApp("koppelbox", validator_map=VALIDATORS, security_map=SECURITY_MAP)
     for spec in discover_specs():
+        sandbox.apis.append(spec.prefix)
         sandbox.routes.add_spec(spec.prefix, spec.path)
         module = importlib.import_module(f"koppelbox.server.handlers.{spec.name}")
         app.add_api(
@@ -90,9 +91,11 @@ def create_app(
     app.add_middleware(ScenarioMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)
     app.add_middleware(PreferenceAppliedMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     # Outside the exception middleware, so the journal records error answers exactly as sent.
-    prefixes = [spec.prefix for spec in discover_specs()]
     app.add_middleware(
-        JournalMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, sandbox=sandbox, prefixes=prefixes
+        JournalMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        sandbox=sandbox,
+        prefixes=sandbox.apis,
     )
     app.add_middleware(
         AllowHeaderMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, routes=sandbox.routes

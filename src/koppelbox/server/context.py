@@ -19,6 +19,7 @@ class Sandbox:
     store: Store
     max_body_bytes: int
     routes: RouteTable = field(default_factory=RouteTable)
+    apis: list[str] = field(default_factory=list)  # the prefixes this app mounted, e.g. "/wimpel"
     # Outlives `/sandbox/reset`: a vendor resets between test runs and still wants the evidence.
     journal: Journal = field(default_factory=Journal)
 
