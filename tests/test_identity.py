@@ -161,3 +161,19 @@ def test_control_plane_needs_the_admin_token(client: TestClient) -> None:
         "kbx-noordstar-expired": True,
     }
     assert all("secret" not in c for c in clients)
+
+
+def test_tokens_command_prints_secrets_and_tokens_for_the_person_running_the_sandbox() -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from koppelbox.cli import main
+
+    result = CliRunner().invoke(main, ["tokens", "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["admin_token"] == "kbx-admin-local"
+    noordstar = next(c for c in data["clients"] if c["id"] == "partner-noordstar")
+    assert noordstar["secret"] == "noordstar-secret"
+    assert {t["token"]: t["expired"] for t in noordstar["tokens"]}["kbx-noordstar-expired"] is True

@@ -15,25 +15,10 @@ from koppelbox.store import Store
 
 
 def credentials(store: Store) -> dict[str, Any]:
-    identity = store.identity
-    now = store.clock()
     return {
-        "admin_token": identity.admin_token,
+        "admin_token": store.identity.admin_token,
         "token_url": "/sandbox/oauth2/token",
-        "clients": [
-            {
-                "id": client.id,
-                "name": client.name,
-                "kind": client.kind,
-                "secret": client.secret,
-                "scopes": sorted(client.scopes),
-                "tokens": [
-                    {"token": t.token, "scopes": sorted(t.scopes), "expired": t.expired(now)}
-                    for t in identity.static_tokens(client.id)
-                ],
-            }
-            for client in identity.clients.values()
-        ],
+        "clients": store.identity.summaries(with_secrets=True),
     }
 
 

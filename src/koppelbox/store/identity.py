@@ -6,6 +6,7 @@ import hmac
 import secrets
 import threading
 from datetime import timedelta
+from typing import Any
 
 from koppelbox.rules import oauth
 from koppelbox.rules.clock import Clock, parse_rfc3339
@@ -47,6 +48,23 @@ class IdentityStore:
 
     def static_tokens(self, client_id: str) -> list[AccessToken]:
         return [t for t in self._static.values() if t.client_id == client_id]
+
+    def summaries(self, *, with_secrets: bool = False) -> list[dict[str, Any]]:
+        """Every client with its scopes and static tokens, as JSON. Secrets only when asked for: the CLI
+        prints them for the person running the sandbox; the control plane never returns them."""
+        now = self._clock()
+        summaries = []
+        for client in self.clients.values():
+            summary: dict[str, Any] = {"id": client.id, "name": client.name, "kind": client.kind}
+            if with_secrets:
+                summary["secret"] = client.secret
+            summary["scopes"] = sorted(client.scopes)
+            summary["tokens"] = [
+                {"token": t.token, "scopes": sorted(t.scopes), "expired": t.expired(now)}
+                for t in self.static_tokens(client.id)
+            ]
+            summaries.append(summary)
+        return summaries
 
     def owner_of(self, token: str) -> str | None:
         """The client a token belongs to, expired or not (the journal attributes a 401 to it)."""

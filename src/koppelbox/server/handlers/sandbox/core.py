@@ -38,21 +38,7 @@ async def issue_token(body: dict[str, Any]) -> Response:
 
 
 async def list_clients() -> Response:
-    store = current().store
-    now = store.clock()
-    return [
-        {
-            "id": client.id,
-            "name": client.name,
-            "kind": client.kind,
-            "scopes": sorted(client.scopes),
-            "tokens": [
-                {"token": t.token, "scopes": sorted(t.scopes), "expired": t.expired(now)}
-                for t in store.identity.static_tokens(client.id)
-            ],
-        }
-        for client in store.identity.clients.values()
-    ], 200
+    return current().store.identity.summaries(), 200
 
 
 async def reset_sandbox() -> Response:
