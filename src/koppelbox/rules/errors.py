@@ -32,10 +32,6 @@ class Invalid(DomainError):
     """The request breaks a rule; `errors` names the fields."""
 
 
-def invalid(field_name: str, message: str) -> Invalid:
-    return Invalid(f"`{field_name}`: {message}", [FieldError(field_name, message)])
-
-
 @dataclass
 class Unauthorized(DomainError):
     status: int = 401

@@ -12,7 +12,6 @@ import importlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
@@ -103,8 +102,3 @@ def create_app(
     use_fast_middlewares(app.middleware.middlewares)  # after the last add_middleware
     app.sandbox = sandbox  # for tests and the CLI: the store behind this app
     return app
-
-
-def sandbox_of_app(app: Any) -> Sandbox:
-    sandbox: Sandbox = app.sandbox
-    return sandbox
