@@ -67,7 +67,10 @@ def create_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     validate_responses: bool = False,
     journal_size: int = DEFAULT_CAPACITY,
+    fast_lane: bool = True,
 ) -> AsyncApp:
+    """`fast_lane=False` serves every request through Connexion's full middleware stack (what the lane
+    is tested against; see fastpath/lane.py)."""
     sandbox = Sandbox(store or Store.from_directory(), max_body_bytes, journal=Journal(journal_size))
     app = SandboxApp("koppelbox", validator_map=VALIDATORS, security_map=SECURITY_MAP)
     for spec in discover_specs():
@@ -99,6 +102,6 @@ def create_app(
     app.add_middleware(
         AllowHeaderMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, routes=sandbox.routes
     )
-    use_fast_middlewares(app.middleware.middlewares)  # after the last add_middleware
+    use_fast_middlewares(app.middleware.middlewares, lane=fast_lane)  # after the last add_middleware
     app.sandbox = sandbox  # for tests and the CLI: the store behind this app
     return app

@@ -17,6 +17,19 @@ from starlette._utils import get_route_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 
+def docs_paths(docs: SwaggerUIMiddleware) -> tuple[set[str], tuple[str, ...]]:
+    """The API base paths, and the literal path prefixes, that a Swagger UI middleware's routes can match.
+    A route path's literal start ("/ui" of "/ui/{filename:path}") is taken without its trailing slash so
+    that the router's slash redirects keep working."""
+    bases: set[str] = set()
+    prefixes: list[str] = []
+    for mount in docs.router.routes:  # one mount per API
+        bases.add(mount.path)
+        literals = {route.path.split("{")[0].rstrip("/") for route in mount.routes}
+        prefixes += [mount.path + literal for literal in sorted(literals)]
+    return bases, tuple(prefixes)
+
+
 class DocsOnlySwaggerUIMiddleware(SwaggerUIMiddleware):  # type: ignore[misc]
     def __init__(self, app: ASGIApp) -> None:
         super().__init__(app)
@@ -25,12 +38,7 @@ class DocsOnlySwaggerUIMiddleware(SwaggerUIMiddleware):  # type: ignore[misc]
 
     def add_api(self, *args: Any, **kwargs: Any) -> None:
         super().add_api(*args, **kwargs)
-        mount = self.router.routes[-1]  # the mount just added for this API
-        self._bases.add(mount.path)
-        # A route path's literal start ("/ui" of "/ui/{filename:path}"), without its trailing slash so
-        # that the router's slash redirects keep working.
-        literals = {route.path.split("{")[0].rstrip("/") for route in mount.routes}
-        self._prefixes += tuple(mount.path + literal for literal in sorted(literals))
+        self._bases, self._prefixes = docs_paths(self)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

@@ -1,70 +1,132 @@
 """Handler calls without per-request set-up.
 
-Stock `AsyncApp` rebuilds, for every request, the whole decorator chain around a handler (a
+Stock `AsyncApp` rebuilds, for every request, the whole decorator chain around a handler: a
 `StarletteDecorator`, a parameter decorator that runs `inspect.signature` on the handler, a response
-decorator) and a new URI parser. All of that depends only on the operation, so here it is built on the
-operation's first request and kept: `SandboxApp` is `AsyncApp` with an inner ASGI app whose operations
-cache their decorated handler. Arguments come from `PreparedParameterDecorator` (parameters.py); response
-building and error handling are Connexion's own.
+decorator that looks the operation up through werkzeug context proxies, and a new URI parser. All of that
+depends only on the operation, so here it is built once, when Connexion creates the operation, as one flat
+call: request → arguments (`PreparedArguments`, Connexion's argument rules prepared per operation) →
+handler → response (`PreparedResponse`, Connexion's response rules with the operation's media types
+looked up once). Error handling stays Connexion's.
 """
 
 from __future__ import annotations
 
-import functools
+import asyncio
 from typing import Any
 
 from connexion import AsyncApp
 from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp, AsyncOperation
-from connexion.context import receive, scope
-from connexion.decorators import StarletteDecorator
+from connexion.context import receive as current_receive
+from connexion.context import scope as current_scope
+from connexion.decorators.parameter import pythonic, sanitized
+from connexion.decorators.response import AsyncResponseDecorator
+from connexion.exceptions import NonConformingResponseHeaders
+from connexion.frameworks.starlette import Starlette as StarletteFramework
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.operations import OpenAPIOperation
+from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
-from koppelbox.server.fastpath.parameters import PreparedParameterDecorator
-
-
-class _DecorateOnce(StarletteDecorator):  # type: ignore[misc]
-    @property
-    def _parameter_decorator_cls(self) -> type[PreparedParameterDecorator]:
-        return PreparedParameterDecorator
-
-    def __call__(self, function: Any) -> Any:
-        decorated: Any = None
-        uri_parser: Any = None
-
-        @functools.wraps(function)
-        async def wrapper(*args: Any, **kwargs: Any) -> Any:
-            nonlocal decorated, uri_parser
-            if decorated is None:
-                # Both read the current operation, which is fixed for this handler: build them once.
-                uri_parser = self.uri_parser
-                decorated = self.decorate(function)
-            request = self.framework.get_request(uri_parser=uri_parser, scope=scope, receive=receive)
-            return await decorated(request)
-
-        return wrapper
+from koppelbox.server.fastpath.headers import content_type_of
+from koppelbox.server.fastpath.parameters import PreparedArguments
 
 
-class _CachedOperation(AsyncOperation):  # type: ignore[misc]
-    @functools.cached_property
-    def fn(self) -> Any:
-        return _DecorateOnce(pythonic_params=self.pythonic_params, jsonifier=self.jsonifier)(self._fn)
+class PreparedResponse(AsyncResponseDecorator):  # type: ignore[misc]
+    """Connexion's conversion of a handler's return value into a Starlette response, with the operation's
+    `produces` read once instead of through the `operation` context proxy on every response."""
+
+    def __init__(self, op: OpenAPIOperation, jsonifier: Any) -> None:
+        super().__init__(framework=StarletteFramework, jsonifier=jsonifier)
+        self._operation_produces = op.produces
+        # Connexion takes `list(set(produces))` on every call; within one process that order is stable.
+        self._produces = list(set(op.produces))
+
+    def _infer_content_type(self, data: Any, headers: dict[str, Any]) -> str | None:
+        content_type = content_type_of(headers)
+        produces = self._produces
+        if data is not None and not produces:
+            produces = ["application/json"]
+        if content_type:
+            if content_type not in produces:
+                raise NonConformingResponseHeaders(
+                    f"Returned content type ({content_type}) is not defined in operation spec "
+                    f"({self._operation_produces})."
+                )
+            return content_type
+        if len(produces) <= 1:
+            return produces[0] if produces else None
+        # Several media types and none named: Connexion's own choice (it reads the context's operation).
+        return super()._infer_content_type(data, headers)  # type: ignore[no-any-return]
+
+    def respond(self, result: Any) -> Any:
+        if StarletteFramework.is_framework_response(result):
+            return result
+        if isinstance(result, ConnexionResponse):
+            return StarletteFramework.connexion_to_framework_response(result)
+        return self.build_framework_response(result)
 
 
-class _CachedApi(AsyncApi):  # type: ignore[misc]
+class FlatHandler:
+    """One operation's handler with Connexion's argument and response rules, prepared once."""
+
+    def __init__(self, function: Any, op: OpenAPIOperation, *, pythonic_params: bool, jsonifier: Any) -> None:
+        if not isinstance(op, OpenAPIOperation):
+            raise TypeError("the sandbox serves OpenAPI 3 contracts only")
+        self.function = function
+        self.is_coroutine = asyncio.iscoroutinefunction(function)
+        # URI parsers keep nothing per request: one per operation serves every request.
+        self.uri_parser = op.uri_parser_class(op.parameters, op.body_definition())
+        self.arguments = PreparedArguments(function, op, pythonic if pythonic_params else sanitized)
+        self.response = PreparedResponse(op, jsonifier)
+
+    async def __call__(self, scope: Scope, receive: Receive) -> Any:
+        request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
+        kwargs = await self.arguments(request)
+        if self.is_coroutine:
+            result = await self.function(**kwargs)
+        else:
+            result = await run_in_threadpool(self.function, **kwargs)
+        return self.response.respond(result)
+
+
+class _FlatOperation(AsyncOperation):  # type: ignore[misc]
+    flat: FlatHandler
+
+    @classmethod
+    def from_operation(cls, operation: Any, *, pythonic_params: bool, jsonifier: Any) -> _FlatOperation:
+        made: _FlatOperation = super().from_operation(
+            operation, pythonic_params=pythonic_params, jsonifier=jsonifier
+        )
+        made.flat = FlatHandler(
+            operation.function, operation, pythonic_params=pythonic_params, jsonifier=jsonifier
+        )
+        return made
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The context's scope and receive, as Connexion's decorator reads them (Starlette's router hands
+        # this call a child scope; the handler sees the one the context middleware set).
+        context_scope = current_scope._get_current_object()
+        context_receive = current_receive._get_current_object()
+        response = await self.flat(context_scope, context_receive)
+        await response(scope, receive, send)
+
+
+class _FlatApi(AsyncApi):  # type: ignore[misc]
     def make_operation(self, operation: Any) -> Any:
-        return _CachedOperation.from_operation(
+        return _FlatOperation.from_operation(
             operation, pythonic_params=self.pythonic_params, jsonifier=self.jsonifier
         )
 
 
-class _CachedASGIApp(AsyncASGIApp):  # type: ignore[misc]
-    api_cls = _CachedApi
+class _FlatASGIApp(AsyncASGIApp):  # type: ignore[misc]
+    api_cls = _FlatApi
 
 
 class SandboxApp(AsyncApp):  # type: ignore[misc]
-    """`AsyncApp` whose handlers are decorated once per operation instead of once per request."""
+    """`AsyncApp` whose handlers are called through one prepared call per operation (`FlatHandler`)."""
 
     def __init__(self, import_name: str, **kwargs: Any) -> None:
         super().__init__(import_name, **kwargs)
         # The inner app is only read when the middleware stack is built, on the first request.
-        self._middleware_app = _CachedASGIApp()
+        self._middleware_app = _FlatASGIApp()
         self.middleware.app = self._middleware_app

@@ -13,14 +13,11 @@ Swagger 2 contract, and one would get Connexion's stock decorator.
 from __future__ import annotations
 
 import asyncio
-import functools
 from copy import deepcopy
 from typing import Any
 
-from connexion.context import context, operation
 from connexion.decorators.parameter import (
     CONTEXT_NAME,
-    AsyncParameterDecorator,
     _get_body_argument,
     _get_file_arguments,
     _get_query_defaults,
@@ -117,70 +114,64 @@ class _Plan:
         return {self.body_name: value} if self.body_name in arguments or has_kwargs else {}
 
 
-class PreparedParameterDecorator(AsyncParameterDecorator):  # type: ignore[misc]
-    def __call__(self, function: Any) -> Any:
-        arguments, has_kwargs = inspect_function_arguments(unwrap_decorators(function))
-        sanitize = self.sanitize_fn
-        plan: _Plan | None = None
-        stock: Any = None
+class PreparedArguments:
+    """Connexion's `AsyncParameterDecorator.get_arguments` for one handler of one operation: what depends
+    only on the two is worked out once, the rest runs per request in Connexion's order with its helpers."""
 
-        @functools.wraps(function)
-        async def wrapper(request: Any) -> Any:
-            nonlocal plan, stock
-            if plan is None and stock is None:
-                current = operation._get_current_object()
-                if isinstance(current, OpenAPIOperation):
-                    plan = _Plan(current, sanitize)
-                else:
-                    stock = AsyncParameterDecorator(framework=self.framework)
-                    stock.sanitize_fn = sanitize
-                    stock = stock(function)
-            if plan is None:
-                return await stock(request)
-            reuse_parsed_parameters(request)
+    def __init__(self, function: Any, op: OpenAPIOperation, sanitize: Any) -> None:
+        self.arguments, self.has_kwargs = inspect_function_arguments(unwrap_decorators(function))
+        self.plan = _Plan(op, sanitize)
+        self.sanitize = sanitize
 
-            body = None
-            if plan.body_name in arguments or has_kwargs:
-                body = _shared_body(request)
-                if body is _MISSING:
-                    body = request.get_body()
-                    while asyncio.iscoroutine(body):
-                        body = await body
-            mimetype = request.mimetype
-            files = await request.files() if mimetype in FORM_CONTENT_TYPES else {}
+    async def __call__(self, request: Any) -> dict[str, Any]:
+        plan, arguments, has_kwargs, sanitize = self.plan, self.arguments, self.has_kwargs, self.sanitize
+        reuse_parsed_parameters(request)
+        if request._query_params is None and not request.scope.get("query_string"):
+            request._query_params = {}  # what Connexion's URI parser resolves an empty query string to
 
-            kwargs: dict[str, Any] = {}
-            for name, value in request.path_params.items():  # as connexion's _get_path_arguments
-                definition = plan.path_definitions.get(name)
-                key = plan.sanitized.get(name) or sanitize(name)
-                kwargs[key] = _get_val_from_param(value, definition) if definition is not None else value
-            query = deep_merge(deepcopy(plan.query_defaults), request.query_params)
+        body = None
+        if plan.body_name in arguments or has_kwargs:
+            body = _shared_body(request)
+            if body is _MISSING:
+                body = request.get_body()
+                while asyncio.iscoroutine(body):
+                    body = await body
+        mimetype = request.mimetype
+        files = await request.files() if mimetype in FORM_CONTENT_TYPES else {}
+
+        kwargs: dict[str, Any] = {}
+        for name, value in request.path_params.items():  # as connexion's _get_path_arguments
+            definition = plan.path_definitions.get(name)
+            key = plan.sanitized.get(name) or sanitize(name)
+            kwargs[key] = _get_val_from_param(value, definition) if definition is not None else value
+        query = request.query_params
+        if plan.query_defaults:
+            query = deep_merge(deepcopy(plan.query_defaults), query)
+        if query:
             kwargs.update(_query_args_helper(plan.query_definitions, query, arguments, has_kwargs, sanitize))
-            if not plan.is_trace:
-                if mimetype in FORM_CONTENT_TYPES:
-                    kwargs.update(
-                        _get_body_argument(
-                            body,
-                            operation=plan.operation,
-                            arguments=arguments,
-                            has_kwargs=has_kwargs,
-                            sanitize=sanitize,
-                            content_type=mimetype,
-                        )
+        if not plan.is_trace:
+            if mimetype in FORM_CONTENT_TYPES:
+                kwargs.update(
+                    _get_body_argument(
+                        body,
+                        operation=plan.operation,
+                        arguments=arguments,
+                        has_kwargs=has_kwargs,
+                        sanitize=sanitize,
+                        content_type=mimetype,
                     )
-                else:
-                    kwargs.update(plan.body_argument(body, mimetype, arguments, has_kwargs))
-                if files:
-                    kwargs.update(
-                        _get_file_arguments(files, arguments, plan.body_schema(mimetype), has_kwargs)
-                    )
+                )
+            else:
+                kwargs.update(plan.body_argument(body, mimetype, arguments, has_kwargs))
+            if files:
+                kwargs.update(_get_file_arguments(files, arguments, plan.body_schema(mimetype), has_kwargs))
 
-            kwargs = {plan.sanitized.get(k) or sanitize(k): v for k, v in kwargs.items()}
-            for key, value in context.items():
-                if has_kwargs or key in arguments:
-                    kwargs[key] = value
-            if CONTEXT_NAME in arguments:
-                kwargs[CONTEXT_NAME] = context
-            return await function(**kwargs)
-
-        return wrapper
+        kwargs = {plan.sanitized.get(k) or sanitize(k): v for k, v in kwargs.items()}
+        # The request's own context dict is the one Connexion's context middleware exposes as `context`.
+        context = request.context
+        for key, value in context.items():
+            if has_kwargs or key in arguments:
+                kwargs[key] = value
+        if CONTEXT_NAME in arguments:
+            kwargs[CONTEXT_NAME] = context
+        return kwargs

@@ -19,10 +19,11 @@ from connexion.middleware.request_validation import (
     RequestValidationMiddleware,
     RequestValidationOperation,
 )
-from connexion.utils import is_nullable
+from connexion.utils import is_nullable, split_content_type
 from connexion.validators import JSONResponseBodyValidator
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from koppelbox.server.fastpath.headers import content_type_of
 from koppelbox.server.fastpath.schemas import for_contract
 
 
@@ -42,6 +43,14 @@ class _PreparedOperation(RequestValidationOperation):  # type: ignore[misc]
         self._accepted = MediaTypeDict([(c.lower(), None) for c in consumes]) if consumes else None
         self._bodies: dict[str, tuple[Any, Any, bool]] = {}  # mime type → (schema, validator, nullable)
 
+    def extract_content_type(self, headers: list[tuple[bytes, bytes]]) -> tuple[str, str]:
+        """Connexion's, with the header found by `content_type_of` (fastpath/headers.py)."""
+        mime_type, encoding = split_content_type(content_type_of(headers))
+        if mime_type is None:  # no Content-Type: Connexion's best guess
+            consumes = self._operation.consumes
+            mime_type = consumes[0] if consumes else "application/octet-stream"
+        return mime_type, encoding or "utf-8"
+
     def validate_mime_type(self, mime_type: str) -> None:
         if self._accepted is not None and mime_type.lower() not in self._accepted:
             raise UnsupportedMediaTypeProblem(
@@ -59,6 +68,12 @@ class _PreparedOperation(RequestValidationOperation):  # type: ignore[misc]
         return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        receive, scope = await self.admit(scope, receive)
+        await self.next_app(scope, receive, send)
+
+    async def admit(self, scope: Scope, receive: Receive) -> tuple[Receive, Scope]:
+        """Validate the request; raise Connexion's problem when it is refused, else return the `receive`
+        and scope to go on with (a body validator replays the body it read)."""
         self._parameter_validator.validate(scope)
         mime_type, encoding = self.extract_content_type(scope["headers"])
         self.validate_mime_type(mime_type)
@@ -73,7 +88,7 @@ class _PreparedOperation(RequestValidationOperation):  # type: ignore[misc]
                 uri_parser=self._uri_parser,
             )
             receive, scope = await validator.wrap_receive(receive, scope=scope)
-        await self.next_app(scope, receive, send)
+        return receive, scope
 
 
 class _PreparedAPI(RequestValidationAPI):  # type: ignore[misc]

@@ -1,0 +1,19 @@
+"""Connexion's `utils.extract_content_type`, without its per-call cost.
+
+The stock function builds a `typing.Collection[...]` alias on every call (about a fifth of its time) and is
+called two to three times per request. Same input, same answer: the first `Content-Type` pair, names
+compared case-insensitively, bytes decoded as latin-1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+
+def content_type_of(headers: Iterable[tuple[bytes | str, bytes | str]] | Mapping[str, str]) -> str | None:
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    for key, value in pairs:
+        name = key.decode("latin-1") if isinstance(key, bytes) else key
+        if name.lower() == "content-type":
+            return value.decode("latin-1") if isinstance(value, bytes) else value
+    return None

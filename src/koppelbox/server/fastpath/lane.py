@@ -1,0 +1,269 @@
+"""One pass through the stack for a request its operation accepts; the whole stack for any other.
+
+Behind Connexion's exception middleware sit eight more layers (docs, sandbox, routing, security,
+scenarios, request validation, response validation, context) and an inner app that routes a second time
+through two Starlette routers. Each layer looks the operation up again and wraps the request once more:
+about half of the sandbox's time per request went into passing it down that chain.
+
+The lane sits just inside the exception middleware. For a request to a documented operation it runs the
+same steps as the stack, in the same order, with the objects Connexion built for that operation at
+start-up: the route match (Starlette's own compiled patterns and convertors), the security check
+(`SecurityOperation.verification_fn`), the scenario catalogue's reserved values, request validation
+(`PreparedRequestValidationOperation.admit`), response validation (Connexion's operation, when switched
+on), the request context, and the decorated handler. It only ever *accepts*: when any step before the
+handler would refuse the request, or the request is one the lane does not take (a `Prefer` header, a
+chunked or oversized body, HEAD, a proxy root path), the request goes, untouched and with its body
+replayed, down the full stack, which refuses or serves it exactly as it always did. What the handler
+raises takes the same way out as in the stack: up to the exception middleware.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from connexion.apps.asynchronous import AsyncASGIApp
+from connexion.context import _context, _operation, _receive, _scope
+from connexion.lifecycle import ConnexionRequest
+from connexion.middleware.abstract import ROUTING_CONTEXT, RoutedMiddleware
+from connexion.middleware.context import ContextMiddleware
+from connexion.middleware.response_validation import (
+    ResponseValidationMiddleware,
+    ResponseValidationOperation,
+)
+from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.security import SecurityMiddleware, SecurityOperation
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from koppelbox.server.buffering import declared_length, read_ahead
+from koppelbox.server.context import SCOPE_KEY
+from koppelbox.server.fastpath.docs_routes import docs_paths
+from koppelbox.server.fastpath.validation import PreparedRequestValidationMiddleware
+from koppelbox.server.middleware import SandboxMiddleware
+from koppelbox.server.scenarios import ScenarioMiddleware
+
+# Requests with these headers are left to the stack: a scenario asked for, or a chunked body.
+_STACK_ONLY_HEADERS = frozenset({b"prefer", b"transfer-encoding"})
+
+
+@dataclass
+class _Operation:
+    """Everything Connexion's layers hold for one operation, found once."""
+
+    base_path: str
+    operation_id: str
+    api: str  # first path segment, as the scenario catalogue names APIs
+    security: SecurityOperation
+    validation: Any  # a prepared request validation operation (fastpath/validation.py)
+    spec_operation: Any  # Connexion's AbstractOperation, for `connexion.context.operation`
+    handler: Any  # the inner app's operation: its prepared handler call (fastpath/handlers.py)
+    respond: Callable[[Scope, Receive, Send], Any]  # response validation around `run`, or `run` itself
+
+    async def run(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # What Connexion's context middleware does before the inner app: the handler reads these.
+        _context.set(scope["extensions"].get("connexion_context", {}))
+        _operation.set(self.spec_operation)
+        _receive.set(receive)
+        _scope.set(scope)
+        response = await self.handler.flat(scope, receive)
+        await response(scope, receive, send)
+
+
+@dataclass
+class _Route:
+    pattern: re.Pattern[str]
+    convertors: dict[str, Any]
+    methods: frozenset[str]
+    operation: _Operation | None  # None: an operation some layer does not know; left to the stack
+
+
+class FastLane:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._mounts: list[tuple[str, list[_Route]]] | None = None  # built on the first request
+        self._sandbox: Any = None
+        self._scenarios: ScenarioMiddleware | None = None
+        self._docs: tuple[set[str], tuple[str, ...]] = (set(), ())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self._mounts is None:
+            self._build()
+        found = self._match(scope)
+        if found is None or any(name in _STACK_ONLY_HEADERS for name, _ in scope["headers"]):
+            await self.app(scope, receive, send)
+            return
+        operation, path_params = found
+        declared = declared_length(scope)
+        if declared is not None and declared > self._sandbox.max_body_bytes:
+            await self.app(scope, receive, send)  # the sandbox middleware answers 413
+            return
+        body = b""
+        if declared:
+            body, _ = await read_ahead(receive)
+        # A shallow copy, as Connexion's routing passes on; `extensions` stays shared with the layers
+        # outside (the journal reads the operation id and scenario from it).
+        extensions = scope.setdefault("extensions", {})
+        before = set(extensions)
+        inner: Scope = dict(scope)
+        inner["path_params"] = path_params
+        inner[SCOPE_KEY] = self._sandbox
+        try:
+            inner_receive, inner = await self._admit(operation, inner, _replay(body, receive), body)
+        except Exception:
+            for key in set(extensions) - before:  # leave the stack the scope it would have had
+                del extensions[key]
+            await self.app(scope, _replay(body, receive), send)
+            return
+        await operation.respond(inner, inner_receive, send)
+
+    async def _admit(
+        self, operation: _Operation, scope: Scope, receive: Receive, body: bytes
+    ) -> tuple[Receive, Scope]:
+        """The stack's steps before the handler, in its order; raises where the stack would refuse."""
+        scope["extensions"].setdefault(ROUTING_CONTEXT, {}).update(
+            {"api_base_path": operation.base_path, "operation_id": operation.operation_id}
+        )
+        if operation.security.security:
+            await operation.security.verification_fn(ConnexionRequest(scope))
+        assert self._scenarios is not None
+        catalogue = self._scenarios.catalogue
+        if catalogue.reserved:
+            query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+            parsed = None
+            if body and catalogue.reads_body(operation.api):
+                try:
+                    parsed = json.loads(body)
+                except (ValueError, RecursionError):
+                    parsed = None
+            if catalogue.reserved_scenario(operation.api, scope["path_params"], query, parsed):
+                raise _LeaveToStack
+        receive, scope = await operation.validation.admit(scope, receive)
+        return receive, scope
+
+    def _match(self, scope: Scope) -> tuple[_Operation, dict[str, Any]] | None:
+        """Starlette's match, as the routing middleware's router would make it: the first route whose
+        pattern and method both match wins. Anything unusual is left to the stack."""
+        path: str = scope["path"]
+        bases, docs = self._docs
+        if scope.get("root_path") or path in bases or path.startswith(docs):
+            return None
+        method: str = scope["method"]
+        assert self._mounts is not None
+        for prefix, routes in self._mounts:
+            if not path.startswith(prefix):
+                continue
+            rest = path[len(prefix) - 1 :]  # keeps the leading "/", as Mount hands it on
+            for route in routes:
+                match = route.pattern.match(rest)
+                if match is None or method not in route.methods:
+                    continue
+                if route.operation is None:
+                    return None
+                converted = {k: route.convertors[k].convert(v) for k, v in match.groupdict().items()}
+                return route.operation, converted
+            return None  # Starlette would not look at a later mount either once this one matched
+        return None
+
+    def _build(self) -> None:
+        layers = _layers(self.app)
+        routing = _one(layers, RoutingMiddleware)
+        security = _one(layers, SecurityMiddleware)
+        validation = _one(layers, PreparedRequestValidationMiddleware)
+        responses = _one(layers, ResponseValidationMiddleware)
+        context = _one(layers, ContextMiddleware)
+        inner = _one(layers, AsyncASGIApp)
+        self._sandbox = _one(layers, SandboxMiddleware).sandbox
+        self._scenarios = _one(layers, ScenarioMiddleware)
+        # The docs layer sits before routing: a path its routes could match is left to the stack.
+        self._docs = docs_paths(_one(layers, SwaggerUIMiddleware))
+        mounts = []
+        for mount in routing.router.routes:
+            if not isinstance(mount, Mount):
+                continue
+            routes = []
+            for route in mount.routes:
+                if not isinstance(route, Route) or route.methods is None:
+                    continue
+                operation_id = getattr(route.endpoint, "operation_id", None)
+                parts = (
+                    _operation_of(layer, mount.path, operation_id)
+                    for layer in (security, validation, context, inner)
+                )
+                sec, val, ctx, handler = parts
+                operation = None
+                if operation_id is not None and None not in (sec, val, ctx, handler):
+                    operation = _Operation(
+                        base_path=mount.path,
+                        operation_id=operation_id,
+                        api=mount.path.strip("/").split("/")[0],
+                        security=sec,
+                        validation=val,
+                        spec_operation=ctx.operation,
+                        handler=handler,
+                        respond=_no_op,
+                    )
+                    operation.respond = operation.run
+                    checked = _operation_of(responses, mount.path, operation_id)
+                    if isinstance(checked, ResponseValidationOperation):  # on: Connexion's check around run
+                        checked = copy.copy(checked)
+                        checked.next_app = operation.run
+                        operation.respond = checked
+                # Only the methods the route registered (Starlette adds HEAD for GET; HEAD is left to it).
+                methods = frozenset(m for m in route.methods if m != "HEAD")
+                routes.append(_Route(route.path_regex, route.param_convertors, methods, operation))
+            mounts.append((mount.path + "/", routes))
+        self._mounts = mounts
+
+
+class _LeaveToStack(Exception):
+    """A request the lane does not take although nothing is wrong with it (a reserved scenario value)."""
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if delivered:
+            return await receive()
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+async def _no_op(scope: Scope, receive: Receive, send: Send) -> None:  # replaced once built
+    raise RuntimeError("fast lane operation used before it was built")
+
+
+def _layers(app: Any) -> list[Any]:
+    layers = []
+    while app is not None:
+        layers.append(app)
+        app = getattr(app, "app", None) or getattr(app, "next_app", None)
+    return layers
+
+
+def _one(layers: list[Any], kind: type) -> Any:
+    found = [layer for layer in layers if isinstance(layer, kind)]
+    if len(found) != 1:
+        raise RuntimeError(f"fast lane expects one {kind.__name__} in the stack, found {len(found)}")
+    return found[0]
+
+
+def _operation_of(layer: RoutedMiddleware[Any], base_path: str, operation_id: str | None) -> Any:
+    """What a routed layer would dispatch to for this operation (its first API that knows it)."""
+    for api in layer.apis.get(base_path, []):
+        if operation_id in api.operations:
+            return api.operations[operation_id]
+    return None
