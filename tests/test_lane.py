@@ -11,7 +11,9 @@ and the run checks that it did, so a lane that quietly handed everything on coul
 
 Each app runs the whole sequence in turn. What the store draws at random (enrolment and document ids,
 issued tokens) comes from counters restarted for each run, so that the two can be compared byte for
-byte. Differences found are kept in the table as strict xfails (`KNOWN_DIFFERENCES`), never hidden.
+byte. Its first run found two real faults, both fixed and kept here as cases: the lane served paths with
+an encoded newline that the stack answers 404, and a JSON body sent without Content-Type reached the
+handler as bytes (a 500, with or without the lane).
 """
 
 from __future__ import annotations
@@ -392,15 +394,14 @@ CASES: list[Case] = [
     Case("wimpel swagger ui without slash", "GET", "/wimpel/ui", "stack", 307),
     Case("outside every API", "GET", "/nowhere", "stack", 404),
     Case("wimpel double slash", "GET", "/wimpel//v1/organisations", "stack", 404, NOORDSTAR),
-    # A handler that fails: today a JSON body sent without Content-Type reaches the handler as bytes and
-    # it crashes (a sandbox bug, the same with and without the lane). The 500 must take the same way out.
-    # Once that is fixed, set `status` to the answer then.
+    # A JSON body sent without Content-Type: request validation takes the contract's only media type,
+    # and the handler gets the body it validated (it once got raw bytes and failed with a 500).
     Case(
-        "wimpel create, JSON without Content-Type (handler fails)",
+        "wimpel create, JSON without Content-Type",
         "POST",
         WIMPEL,
         "lane",
-        500,
+        201,
         NOORDSTAR,
         body=json.dumps(organisation("KBX-L8")).encode(),
     ),
@@ -702,25 +703,6 @@ CASES: list[Case] = [
     Case("wimpel delete what the newline create made", "DELETE", f"{WIMPEL}/KBX-NL", "lane", 404, NOORDSTAR),
 ]
 
-# Real differences between the two apps, kept failing on purpose until the lane is fixed.
-_NEWLINE = (
-    "an encoded newline in the path: the stack answers 404 Not Found because Starlette's Mount pattern "
-    "`^/<api>/(?P<path>.*)$` fails on it (`.` does not match a newline; at the very end `$` matches "
-    "before it and the mount then splits the path one character off), but the lane strips the mount "
-    "prefix itself and its route patterns (`[^/]+` parameters, `$` before a final newline) match, so "
-    "it serves the operation"
-)
-KNOWN_DIFFERENCES: dict[str, str] = {
-    "wimpel list, path ends in newline": f"{_NEWLINE}: 200 with the list",
-    "wimpel get, id ends in newline": f"{_NEWLINE}: getOrganisation's 404 'No organisation 16SK\\n ...'",
-    "health, path ends in newline": f"{_NEWLINE}: 200 with the health report",
-    "history, newline inside the id": f"{_NEWLINE}: getWimpelHistory's 404 'No organisation 16\\nSK ...'",
-    "wimpel create, path ends in newline": f"{_NEWLINE}: 201, the organisation is created",
-    "wimpel delete what the newline create made": (
-        "follows from the case before: with the lane the organisation exists and is deleted (204)"
-    ),
-}
-
 
 @dataclass(frozen=True)
 class Exchange:
@@ -862,26 +844,6 @@ def runs() -> tuple[Run, Run]:
     return run_both()
 
 
-def _params(known: dict[str, str]) -> list[Any]:
-    return [
-        pytest.param(
-            case,
-            id=case.name,
-            marks=[pytest.mark.xfail(strict=True, reason=known[case.name])] if case.name in known else [],
-        )
-        for case in CASES
-    ]
-
-
-# The known differences where the lane took a request the stack would not have routed: the lane should
-# have handed it on, so the routing check fails for them too. (The follow-up case is routed correctly.)
-KNOWN_MISROUTED = {
-    name: reason
-    for name, reason in KNOWN_DIFFERENCES.items()
-    if next(case for case in CASES if case.name == name).via == "stack"
-}
-
-
 def _never_for_the_lane(case: Case) -> bool:
     """Requests the lane leaves to the stack by design, however valid: a scenario asked for, a chunked
     body, HEAD, the docs."""
@@ -895,7 +857,6 @@ def _never_for_the_lane(case: Case) -> bool:
 
 def test_the_table_is_well_formed() -> None:
     assert len({case.name for case in CASES}) == len(CASES), "case names must be unique"
-    assert set(KNOWN_DIFFERENCES) <= {case.name for case in CASES}
     assert {case.via for case in CASES} == {"lane", "stack"}
     accepted = [case for case in CASES if case.via == "lane" and case.status < 300]
     refused = [case for case in CASES if case.via == "stack" and case.status >= 400]
@@ -907,7 +868,7 @@ def test_the_table_is_well_formed() -> None:
             assert _never_for_the_lane(case), f"{case.name}: a success the lane should serve"
 
 
-@pytest.mark.parametrize("case", _params(KNOWN_DIFFERENCES))
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
 def test_same_answer_with_and_without_the_lane(runs: tuple[Run, Run], case: Case) -> None:
     lane, stack = runs[0].exchanges[case.name], runs[1].exchanges[case.name]
     request = f"{case.name}: {case.method} {case.path}"
@@ -918,35 +879,17 @@ def test_same_answer_with_and_without_the_lane(runs: tuple[Run, Run], case: Case
     assert lane.headers == stack.headers, f"{request}: headers differ"
 
 
-@pytest.mark.parametrize("case", _params(KNOWN_MISROUTED))
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
 def test_the_lane_serves_what_it_accepts_and_hands_on_the_rest(runs: tuple[Run, Run], case: Case) -> None:
     taken = "stack" if runs[0].exchanges[case.name].handed_on else "lane"
     assert taken == case.via, f"{case.name}: {case.method} {case.path} went to the {taken}"
 
 
-def _journal_pairs(runs: tuple[Run, Run], *, known: bool) -> list[tuple[str, Any, Any]]:
-    """Both journals entry by entry, as (case, entry with the lane, entry without), for the cases of
-    known differences (`known`) or for all others."""
+def test_same_journal_with_and_without_the_lane(runs: tuple[Run, Run]) -> None:
     lane, stack = runs[0].journal, runs[1].journal
     assert [name for name, _ in lane] == [name for name, _ in stack], "not the same requests recorded"
     assert len(lane) > 80
-    return [
-        (name, with_lane, without)
-        for (name, with_lane), (_, without) in zip(lane, stack, strict=True)
-        if (name in KNOWN_DIFFERENCES) == known
-    ]
-
-
-def test_same_journal_with_and_without_the_lane(runs: tuple[Run, Run]) -> None:
-    for name, with_lane, without in _journal_pairs(runs, known=False):
-        assert with_lane == without, f"{name}: journal entry {without['seq']} differs"
-
-
-@pytest.mark.xfail(
-    bool(KNOWN_DIFFERENCES), strict=True, reason="the journal records the known differences above"
-)
-def test_same_journal_for_the_known_differences(runs: tuple[Run, Run]) -> None:
-    for name, with_lane, without in _journal_pairs(runs, known=True):
+    for (name, with_lane), (_, without) in zip(lane, stack, strict=True):
         assert with_lane == without, f"{name}: journal entry {without['seq']} differs"
 
 

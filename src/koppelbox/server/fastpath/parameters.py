@@ -27,7 +27,7 @@ from connexion.decorators.parameter import (
 )
 from connexion.http_facts import FORM_CONTENT_TYPES
 from connexion.operations import OpenAPIOperation
-from connexion.utils import deep_merge, inspect_function_arguments, is_json_mimetype, is_null, is_nullable
+from connexion.utils import deep_merge, inspect_function_arguments, is_null, is_nullable
 
 # The JSON body request validation parsed, handed to the handler instead of parsing the same bytes again.
 _PARSED_BODY = "koppelbox.parsed_json_body"
@@ -65,11 +65,11 @@ def reuse_parsed_parameters(request: Any) -> None:
 
 
 def _shared_body(request: Any) -> Any:
-    """The validated body, when Connexion's `get_body` would read this request as JSON."""
+    """The body as request validation parsed and checked it. Also when the request named no JSON media
+    type: validation then took the contract's JSON type (Connexion's guess for a missing Content-Type),
+    and Connexion's `get_body` would hand the handler raw bytes the contract never allowed (a 500)."""
     extensions = request.scope.get("extensions") or {}
-    if _PARSED_BODY in extensions and is_json_mimetype(request.content_type):
-        return extensions.pop(_PARSED_BODY)
-    return _MISSING
+    return extensions.pop(_PARSED_BODY, _MISSING)
 
 
 class _Plan:
