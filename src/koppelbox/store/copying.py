@@ -20,8 +20,9 @@ _IMMUTABLE = (str, int, float, bool, type(None))
 
 def json_copy(value: T) -> T:
     """A deep copy of a JSON-shaped value; anything that is not JSON is copied by `copy.deepcopy`."""
+    plain: Any = value
     try:
-        return marshal.loads(marshal.dumps(value))  # type: ignore[no-any-return]
+        return marshal.loads(marshal.dumps(plain))  # type: ignore[no-any-return]
     except ValueError:  # a type marshal does not take (a dict subclass, a datetime): walk it
         return _copy(value)  # type: ignore[no-any-return]
 
