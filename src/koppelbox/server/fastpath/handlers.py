@@ -81,7 +81,10 @@ class FlatHandler:
 
     async def __call__(self, scope: Scope, receive: Receive) -> Any:
         request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
-        kwargs = await self.arguments(request)
+        return await self.answer(await self.arguments(request))
+
+    async def answer(self, kwargs: dict[str, Any]) -> Any:
+        """Call the handler with its arguments and turn what it returns into a response."""
         if self.is_coroutine:
             result = await self.function(**kwargs)
         else:

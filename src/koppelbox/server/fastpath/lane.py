@@ -72,7 +72,10 @@ class _Operation:
         _operation.set(self.spec_operation)
         _receive.set(receive)
         _scope.set(scope)
-        response = await self.handler.flat(scope, receive)
+        flat = self.handler.flat
+        # The arguments from what validation already parsed, when that is all the handler needs.
+        kwargs = flat.arguments.from_validated(scope)
+        response = await (flat(scope, receive) if kwargs is None else flat.answer(kwargs))
         await response(scope, receive, send)
 
 

@@ -28,10 +28,14 @@ from connexion.decorators.parameter import (
 from connexion.http_facts import FORM_CONTENT_TYPES
 from connexion.operations import OpenAPIOperation
 from connexion.utils import deep_merge, inspect_function_arguments, is_null, is_nullable
+from python_multipart.multipart import parse_options_header
+
+from koppelbox.server.fastpath.headers import content_type_of
 
 # The JSON body request validation parsed, handed to the handler instead of parsing the same bytes again.
 _PARSED_BODY = "koppelbox.parsed_json_body"
 _MISSING = object()
+_NO_CONTENT_TYPE = "application/octet-stream"  # Connexion's content type for a request without one
 
 
 def share_parsed_body(scope: Any, parsed: Any, encoding: str) -> None:
@@ -124,13 +128,13 @@ class PreparedArguments:
         self.sanitize = sanitize
 
     async def __call__(self, request: Any) -> dict[str, Any]:
-        plan, arguments, has_kwargs, sanitize = self.plan, self.arguments, self.has_kwargs, self.sanitize
+        """The arguments for a request, read from Connexion's request object."""
         reuse_parsed_parameters(request)
         if request._query_params is None and not request.scope.get("query_string"):
             request._query_params = {}  # what Connexion's URI parser resolves an empty query string to
 
         body = None
-        if plan.body_name in arguments or has_kwargs:
+        if self.plan.body_name in self.arguments or self.has_kwargs:
             body = _shared_body(request)
             if body is _MISSING:
                 body = request.get_body()
@@ -138,13 +142,26 @@ class PreparedArguments:
                     body = await body
         mimetype = request.mimetype
         files = await request.files() if mimetype in FORM_CONTENT_TYPES else {}
+        return self.build(request.path_params, request.query_params, body, mimetype, files, request.context)
 
+    def build(
+        self,
+        path_params: dict[str, Any],
+        query_params: dict[str, Any],
+        body: Any,
+        mimetype: str,
+        files: Any,
+        context: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Connexion's argument rules over values already parsed: the URI parser's path and query values,
+        the body, the request's media type, its files and the connexion context."""
+        plan, arguments, has_kwargs, sanitize = self.plan, self.arguments, self.has_kwargs, self.sanitize
         kwargs: dict[str, Any] = {}
-        for name, value in request.path_params.items():  # as connexion's _get_path_arguments
+        for name, value in path_params.items():  # as connexion's _get_path_arguments
             definition = plan.path_definitions.get(name)
             key = plan.sanitized.get(name) or sanitize(name)
             kwargs[key] = _get_val_from_param(value, definition) if definition is not None else value
-        query = request.query_params
+        query = query_params
         if plan.query_defaults:
             query = deep_merge(deepcopy(plan.query_defaults), query)
         if query:
@@ -167,11 +184,40 @@ class PreparedArguments:
                 kwargs.update(_get_file_arguments(files, arguments, plan.body_schema(mimetype), has_kwargs))
 
         kwargs = {plan.sanitized.get(k) or sanitize(k): v for k, v in kwargs.items()}
-        # The request's own context dict is the one Connexion's context middleware exposes as `context`.
-        context = request.context
         for key, value in context.items():
             if has_kwargs or key in arguments:
                 kwargs[key] = value
         if CONTEXT_NAME in arguments:
             kwargs[CONTEXT_NAME] = context
         return kwargs
+
+    def from_validated(self, scope: Any) -> dict[str, Any] | None:
+        """The arguments straight from what request validation parsed (path and query values, the JSON
+        body), for a request that needs nothing else from Connexion's request object; None for any other
+        (a form, a body validation did not parse), which then goes through `__call__`."""
+        extensions = scope["extensions"]
+        parsed = extensions.get(_PARSED_PARAMETERS)
+        if parsed is None:
+            return None
+        # What Connexion's request reports: the first Content-Type, else octet-stream, without parameters.
+        mimetype = parse_options_header(content_type_of(scope["headers"]) or _NO_CONTENT_TYPE)[0].decode()
+        if mimetype in FORM_CONTENT_TYPES:
+            return None
+        path_params, query_params = parsed
+        if path_params is None:  # validation had no path parameter to parse
+            if scope.get("path_params"):
+                return None
+            path_params = {}
+        if query_params is None:  # nor a query string
+            if scope.get("query_string"):
+                return None
+            query_params = {}
+        body = None
+        if self.plan.body_name in self.arguments or self.has_kwargs:
+            body = extensions.get(_PARSED_BODY, _MISSING)
+            if body is _MISSING:
+                return None
+        del extensions[_PARSED_PARAMETERS]
+        extensions.pop(_PARSED_BODY, None)
+        context = extensions.setdefault("connexion_context", {})
+        return self.build(path_params, query_params, body, mimetype, {}, context)
