@@ -48,6 +48,7 @@ from koppelbox.server.fastpath.docs_routes import docs_paths
 from koppelbox.server.fastpath.validation import PreparedRequestValidationMiddleware
 from koppelbox.server.middleware import SandboxMiddleware
 from koppelbox.server.scenarios import ScenarioMiddleware
+from koppelbox.server.security import accepting_check
 
 # Requests with these headers are left to the stack: a scenario asked for, or a chunked body.
 _STACK_ONLY_HEADERS = frozenset({b"prefer", b"transfer-encoding"})
@@ -65,6 +66,9 @@ class _Operation:
     spec_operation: Any  # Connexion's AbstractOperation, for `connexion.context.operation`
     handler: Any  # the inner app's operation: its prepared handler call (fastpath/handlers.py)
     respond: Callable[[Scope, Receive, Send], Any]  # response validation around `run`, or `run` itself
+    # Our security handlers' check reduced to accept-or-not (server/security.py), when the operation has one
+    # scheme; else None and Connexion's verification function runs.
+    accept_token: Callable[[Scope], dict[str, Any] | None] | None = None
 
     async def run(self, scope: Scope, receive: Receive, send: Send) -> None:
         # What Connexion's context middleware does before the inner app: the handler reads these.
@@ -136,7 +140,15 @@ class FastLane:
         scope["extensions"].setdefault(ROUTING_CONTEXT, {}).update(
             {"api_base_path": operation.base_path, "operation_id": operation.operation_id}
         )
-        if operation.security.security:
+        if operation.accept_token is not None:
+            token_info = operation.accept_token(scope)
+            if token_info is None:
+                raise _LeaveToStack  # Connexion's check decides, and words the refusal
+            # As Connexion's `verify_security` records an accepted token.
+            scope["extensions"].setdefault("connexion_context", {}).update(
+                {"user": token_info.get("sub", token_info.get("uid")), "token_info": token_info}
+            )
+        elif operation.security.security:
             await operation.security.verification_fn(ConnexionRequest(scope))
         assert self._scenarios is not None
         catalogue = self._scenarios.catalogue
@@ -218,6 +230,7 @@ class FastLane:
                         respond=_no_op,
                     )
                     operation.respond = operation.run
+                    operation.accept_token = accepting_check(sec.security, sec.security_schemes)
                     checked = _operation_of(responses, mount.path, operation_id)
                     if isinstance(checked, ResponseValidationOperation):  # on: Connexion's check around run
                         checked = copy.copy(checked)
