@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from starlette.types import Message, Receive, Scope
 
-from koppelbox.server.errors import PayloadTooLarge
-
 
 def declared_length(scope: Scope) -> int | None:
     """The request's Content-Length, or None when it has none (chunked) or an unreadable one."""
@@ -31,6 +29,9 @@ async def read_ahead(receive: Receive, *, limit: int | None = None) -> tuple[byt
         chunk = message.get("body", b"")
         size += len(chunk)
         if limit is not None and size > limit:
+            # Imported here: the error renderer imports request validation, which reads bodies with this.
+            from koppelbox.server.errors import PayloadTooLarge
+
             raise PayloadTooLarge(limit)
         chunks.append(chunk)
         if not message.get("more_body", False):

@@ -14,14 +14,19 @@ from typing import Any
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import BadRequestProblem
 from connexion.lifecycle import ConnexionRequest
+from connexion.utils import is_null, is_nullable
 from connexion.validators import VALIDATOR_MAP, FormDataValidator, JSONRequestBodyValidator
 from connexion.validators import MultiPartFormDataValidator as _MultiPart
 from connexion.validators import ParameterValidator as _ParameterValidator
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, QueryParams
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from koppelbox.rules.errors import FieldError
-from koppelbox.server.fastpath.parameters import share_parsed_body, share_parsed_parameters
+from koppelbox.server.fastpath.parameters import (
+    share_parsed_body,
+    share_parsed_parameters,
+    share_parsed_values,
+)
 from koppelbox.server.fastpath.schemas import for_contract
 from koppelbox.server.fastpath.validation import ResponseBodyValidator
 from koppelbox.validator.schema import check, compiled
@@ -67,6 +72,22 @@ class JSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
             raise BadRequestProblem(detail="The request body is nested too deeply.") from None
         share_parsed_body(scope, parsed, self._encoding)
         return parsed
+
+    @staticmethod
+    def accepts_parsed(raw: bytes, encoding: str, schema: dict[str, Any], scope: Any) -> bool:
+        """Whether this validator would pass the body without a word: it parses as JSON to a non-null
+        value the compiled validator accepts. Then the parsed body is shared with the handler, as `_parse`
+        does; anything else (no body, null, bad JSON, a finding) is for `wrap_receive` to decide."""
+        if not raw.strip():
+            return False
+        try:
+            parsed = json.loads(raw.decode(encoding))
+        except (UnicodeDecodeError, LookupError, ValueError, RecursionError):
+            return False
+        if parsed is None or not for_contract(schema).is_valid(parsed):
+            return False
+        share_parsed_body(scope, parsed, encoding)
+        return True
 
     def _validate(self, body: Any) -> None:
         if body is _ABSENT:
@@ -114,9 +135,41 @@ class ParameterValidator(_ParameterValidator):  # type: ignore[misc]
     ("`filterByOrgId` must be true or false") instead of a jsonschema traceback."""
 
     def validate(self, scope: Any) -> None:
+        accepted = self.accepted(scope)
+        if accepted is not None:
+            share_parsed_values(scope, *accepted)
+            return
         request = ConnexionRequest(scope, uri_parser=self.uri_parser)
         self.validate_request(request)
         share_parsed_parameters(request)  # the handler's arguments come from the same parse
+
+    def accepted(self, scope: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The parsed path and query values when every parameter passes; None when any does not, or the
+        operation has header or cookie parameters: `validate_request` then decides and words the refusal.
+        The same parse as Connexion's request object (Starlette's query parsing, this URI parser) and the
+        same checks as `validate_request` and `validate_parameter`, with the compiled validator, which is
+        never more lenient than Connexion's check (tests/test_fastpath.py)."""
+        parameters = self.parameters
+        if parameters.get("header") or parameters.get("cookie"):
+            return None
+        path = self.uri_parser.resolve_path(scope.get("path_params", {}))
+        query_string = scope.get("query_string")
+        if query_string:
+            args = QueryParams(query_string)
+            query = self.uri_parser.resolve_query({k: args.getlist(k) for k in args})
+            if self.strict_validation and self.validate_parameter_list(
+                query, [p["name"] for p in parameters.get("query", [])] + list(self.security_query_params)
+            ):
+                return None
+        else:
+            query = {}
+        for param in parameters.get("query", []):
+            if not _passes(param, query.get(param["name"])):
+                return None
+        for param in parameters.get("path", []):
+            if not _passes(param, path.get(param["name"].replace("-", "_"))):
+                return None
+        return path, query
 
     def validate_query_parameter_list(self, request: Any, security_params: Any = None) -> Any:
         # No query string, no unknown query parameter: skip parsing one just to find nothing.
@@ -141,6 +194,15 @@ class ParameterValidator(_ParameterValidator):  # type: ignore[misc]
         inner = finding.field if finding.pointer else ""
         where = param["name"] + (inner if inner.startswith("[") or not inner else "." + inner)
         return f"`{where}` ({parameter_type} parameter) {finding.message}."
+
+
+def _passes(param: dict[str, Any], value: Any) -> bool:
+    """`validate_parameter` finding nothing, with the compiled validator deciding a present value."""
+    if is_nullable(param) and is_null(value):
+        return True
+    if value is not None:
+        return compiled(param.get("schema", param)).is_valid(value)
+    return not param.get("required")
 
 
 VALIDATORS: dict[str, Any] = {

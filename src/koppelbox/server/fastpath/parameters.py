@@ -56,6 +56,11 @@ def share_parsed_parameters(request: Any) -> None:
     request.scope.setdefault("extensions", {})[_PARSED_PARAMETERS] = parsed
 
 
+def share_parsed_values(scope: Any, path_params: dict[str, Any], query_params: dict[str, Any]) -> None:
+    """Called by the parameter validator when it parsed the values itself (its compiled accept)."""
+    scope.setdefault("extensions", {})[_PARSED_PARAMETERS] = (path_params, query_params)
+
+
 def reuse_parsed_parameters(request: Any) -> None:
     """Called on the handler's request before anything reads its parameters."""
     extensions = request.scope.get("extensions") or {}

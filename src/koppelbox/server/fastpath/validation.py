@@ -23,6 +23,7 @@ from connexion.utils import is_nullable, split_content_type
 from connexion.validators import JSONResponseBodyValidator
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from koppelbox.server.buffering import read_ahead
 from koppelbox.server.fastpath.headers import content_type_of
 from koppelbox.server.fastpath.schemas import for_contract
 
@@ -79,6 +80,12 @@ class _PreparedOperation(RequestValidationOperation):  # type: ignore[misc]
         self.validate_mime_type(mime_type)
         schema, validator_class, nullable = self._body(mime_type)
         if schema and validator_class is not None:
+            if getattr(validator_class, "accepts_parsed", None) is not None:
+                # A JSON body the compiled validator accepts is accepted here, read and parsed once;
+                # any other goes, replayed, through the validator below, which decides and words it.
+                raw, receive = await read_ahead(receive)
+                if validator_class.accepts_parsed(raw, encoding, schema, scope):
+                    return receive, scope
             validator = validator_class(
                 schema=schema,
                 required=self._operation.request_body.get("required", False),
