@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -379,3 +380,48 @@ def test_the_handler_gets_the_body_validation_parsed(client: Any, content_type: 
     assert created.status_code == 201
     fetched = client.get("/wimpel/v1/organisations/77XY", headers=headers)
     assert fetched.json()["name"] == body["name"]
+
+
+# What handlers return, answered by the prepared response and by Connexion's own response decorator.
+HANDLER_RESULTS: list[Any] = [
+    ({"id": "16SK", "name": "School"}, 200),
+    ({"id": "16SK", "name": "Ĳsvogel — één"}, 201, {"Location": "/wimpel/v1/organisations/16SK"}),
+    ([{"id": "a"}, {"id": "b"}], 200, {"X-Total-Count": "2", "Link": '<x?offset=2>; rel="next"'}),
+    {"id": "bare dict"},
+    [1, 2, 3],
+    (None, 204),
+    ({"id": "with type"}, 200, {"Content-Type": "application/json"}),
+    ({"id": "header pair"}, {"X-Extra": "1"}),
+    ("plain text", 200),
+    ({"when": datetime(2025, 5, 2, 8, 15, tzinfo=UTC)}, 200),
+    ([], 200, {"X-Total-Count": "0"}),
+]
+
+
+@pytest.mark.parametrize("result", HANDLER_RESULTS, ids=repr)
+def test_prepared_response_answers_as_connexions_response_decorator(result: Any) -> None:
+    from connexion.context import _operation as _operation_var
+    from connexion.decorators.response import AsyncResponseDecorator
+    from connexion.frameworks.starlette import Starlette as StarletteFramework
+    from connexion.jsonifier import Jsonifier
+
+    from koppelbox.server.fastpath.handlers import PreparedResponse
+
+    operation = WIMPEL_GET
+    token = _operation_var.set(operation)
+    try:
+        stock = AsyncResponseDecorator(framework=StarletteFramework, jsonifier=Jsonifier())
+        try:
+            expected = stock.build_framework_response(copy.deepcopy(result))
+        except Exception as exc:  # the prepared response must refuse the same way
+            with pytest.raises(type(exc)):
+                PreparedResponse(operation, Jsonifier()).respond(copy.deepcopy(result))
+            return
+        answer = PreparedResponse(operation, Jsonifier()).respond(copy.deepcopy(result))
+    finally:
+        _operation_var.reset(token)
+    assert (answer.status_code, answer.raw_headers, answer.body) == (
+        expected.status_code,
+        expected.raw_headers,
+        expected.body,
+    )

@@ -12,6 +12,7 @@ looked up once). Error handling stays Connexion's.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from connexion import AsyncApp
@@ -22,9 +23,12 @@ from connexion.decorators.parameter import pythonic, sanitized
 from connexion.decorators.response import AsyncResponseDecorator
 from connexion.exceptions import NonConformingResponseHeaders
 from connexion.frameworks.starlette import Starlette as StarletteFramework
+from connexion.jsonifier import JSONEncoder as ConnexionJSONEncoder
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.operations import OpenAPIOperation
+from connexion.utils import is_json_mimetype, split_content_type
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from koppelbox.server.fastpath.headers import content_type_of
@@ -40,6 +44,9 @@ class PreparedResponse(AsyncResponseDecorator):  # type: ignore[misc]
         self._operation_produces = op.produces
         # Connexion takes `list(set(produces))` on every call; within one process that order is stable.
         self._produces = list(set(op.produces))
+        self._encode = _json_encoder(jsonifier) if len(self._produces) == 1 else None
+        if self._encode is not None and not is_json_mimetype(split_content_type(self._produces[0])[0]):
+            self._encode = None
 
     def _infer_content_type(self, data: Any, headers: dict[str, Any]) -> str | None:
         content_type = content_type_of(headers)
@@ -59,11 +66,45 @@ class PreparedResponse(AsyncResponseDecorator):  # type: ignore[misc]
         return super()._infer_content_type(data, headers)  # type: ignore[no-any-return]
 
     def respond(self, result: Any) -> Any:
+        simple = self._json_answer(result)
+        if simple is not None:
+            return simple
         if StarletteFramework.is_framework_response(result):
             return result
         if isinstance(result, ConnexionResponse):
             return StarletteFramework.connexion_to_framework_response(result)
         return self.build_framework_response(result)
+
+    def _json_answer(self, result: Any) -> Response | None:
+        """`build_framework_response` for what the sandbox's handlers return nearly always: a dict or list,
+        alone or with an int status and a header dict without Content-Type, for an operation with one JSON
+        media type. Same bytes and headers: the jsonifier's text, `Content-Type` after the handler's
+        headers, then Starlette's `content-length`. None for anything else (Connexion's rules then)."""
+        encode = self._encode
+        if encode is None:
+            return None
+        if type(result) is tuple and len(result) in (2, 3) and type(result[1]) is int:
+            data, status = result[0], result[1]
+            headers = result[2] if len(result) == 3 else {}
+            if type(headers) is not dict or content_type_of(headers) is not None:
+                return None
+        elif type(result) is dict or type(result) is list:
+            data, status, headers = result, 200, {}
+        else:
+            return None
+        if type(data) is not dict and type(data) is not list:
+            return None
+        headers["Content-Type"] = self._produces[0]  # as `_update_headers` adds it to the handler's dict
+        return Response((encode(data) + "\n").encode("utf-8"), status_code=status, headers=headers)
+
+
+def _json_encoder(jsonifier: Any) -> Any:
+    """The jsonifier's `dumps` without its per-call set-up, when it is Connexion's default (the stdlib with
+    Connexion's `JSONEncoder` and nothing else): `json.dumps(data, cls=JSONEncoder)` builds that encoder
+    with default options on every call, and one built once encodes the same. None for any other jsonifier."""
+    if jsonifier.json is not json or jsonifier.dumps_args != {"cls": ConnexionJSONEncoder}:
+        return None
+    return ConnexionJSONEncoder().encode
 
 
 class FlatHandler:
