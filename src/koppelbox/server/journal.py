@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +26,9 @@ from koppelbox.server.context import Sandbox
 _LATER = object()  # marks a body still to be captured when the entry is built
 SCENARIO_KEY = "koppelbox_scenario"  # in scope["extensions"], set by the scenario middleware
 # Reading the journal or the docs is not traffic worth recording (and reading would flood it).
-_NOT_RECORDED = ("/sandbox/journal", "/ui/", "/openapi.json", "/openapi.yaml")
+_NOT_RECORDED = re.compile(
+    "|".join(map(re.escape, ("/sandbox/journal", "/ui/", "/openapi.json", "/openapi.yaml")))
+)
 
 
 class JournalMiddleware:
@@ -39,7 +42,7 @@ class JournalMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or any(marker in path for marker in _NOT_RECORDED):
+        if scope["type"] != "http" or _NOT_RECORDED.search(path):
             await self.app(scope, receive, send)
             return
         started = time.time()
@@ -82,59 +85,40 @@ class JournalMiddleware:
         self, scope: Scope, started: float, raw_request: bytes, raw_response: bytes, response: dict[str, Any]
     ) -> None:
         # Taken now: what the request and the moment were, and who held the token (it may be revoked
-        # before anyone reads the journal). Decoding, parsing and masking wait for a reader.
-        elapsed_ms = round((time.time() - started) * 1000, 1)
+        # before anyone reads the journal). Decoding, parsing and masking wait for a reader (`_Exchange`).
+        finished = time.time()
         raw_headers = list(scope.get("headers", []))
         authorization = _header(raw_headers, b"authorization")
         token = _bearer(authorization)
-        request_type = _header(raw_headers, b"content-type")
-        client = self._client_of(token, authorization, raw_request, request_type)
+        if token:
+            client = self.sandbox.store.identity.owner_of(token)
+        else:
+            request_type = _header(raw_headers, b"content-type")
+            client = self._client_of(None, authorization, raw_request, request_type)
         extensions = scope.get("extensions", {})
-        operation = extensions.get("connexion_routing", {}).get("operation_id")
-        scenario = extensions.get(SCENARIO_KEY)
-        status = int(response["status"])
-        path = scope.get("path", "")
-        method = scope.get("method", "")
-        query = scope.get("query_string", b"").decode("latin-1")
-        api = _api_of(path, self.prefixes)
-        limit = self.body_limit
-        # A big body (an enrolment with documents inline, up to the sandbox's cap) is reduced to its
-        # elided form now: a ring of pending entries must not hold megabytes each until someone reads it.
-        request_body: Any = _LATER
-        if len(raw_request) > limit:
-            request_body = capture_body(raw_request, request_type, limit)
-            raw_request = b""
-
-        def make(seq: int) -> JournalEntry:
-            request_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw_headers]
-            response_headers = mask_headers(
-                (k.decode("latin-1"), v.decode("latin-1")) for k, v in response["headers"]
-            )
-            response_body = capture_body(raw_response, response_headers.get("content-type"), limit)
-            return JournalEntry(
-                seq=seq,
-                at=started,
-                time=rfc3339(datetime.fromtimestamp(started, UTC)),
-                elapsed_ms=elapsed_ms,
-                client=client,
-                token_ref=hashlib.sha256(token.encode()).hexdigest()[:12] if token else None,
-                api=api,
-                operation=operation,
-                method=method,
-                path=path,
-                query=query,
-                request_headers=mask_headers(request_headers),
-                request_body=(
-                    capture_body(raw_request, request_type, limit) if request_body is _LATER else request_body
-                ),
-                status=status,
-                response_headers=response_headers,
-                response_body=response_body,
-                findings=findings_of(status, response_body),
-                scenario=scenario,
-            )
-
-        self.sandbox.journal.record_later(make)
+        exchange = _Exchange(
+            self,
+            started,
+            finished,
+            raw_headers,
+            token,
+            client,
+            extensions.get("connexion_routing", {}).get("operation_id"),
+            extensions.get(SCENARIO_KEY),
+            int(response["status"]),
+            response["headers"],
+            scope.get("path", ""),
+            scope.get("method", ""),
+            scope.get("query_string", b""),
+            raw_request,
+            raw_response,
+        )
+        if len(raw_request) > self.body_limit:
+            # A big body (an enrolment with documents inline, up to the sandbox's cap) is reduced to its
+            # elided form now: a ring of pending entries must not hold megabytes each until someone reads it.
+            exchange.request_body = capture_body(raw_request, exchange.request_type(), self.body_limit)
+            exchange.raw_request = b""
+        self.sandbox.journal.record_later(exchange.build)
 
     def _client_of(
         self, token: str | None, authorization: str | None, raw_body: bytes, content_type: str | None
@@ -148,6 +132,98 @@ class JournalMiddleware:
             if isinstance(body, dict) and isinstance(body.get("client_id"), str):
                 basic = body["client_id"]  # ... or client_secret_post
         return basic if basic in identity.clients else None
+
+
+class _Exchange:
+    """One recorded exchange as raw as it came, turned into a `JournalEntry` when the journal is read."""
+
+    __slots__ = (
+        "client",
+        "finished",
+        "method",
+        "middleware",
+        "operation",
+        "path",
+        "query_string",
+        "raw_headers",
+        "raw_request",
+        "raw_response",
+        "request_body",
+        "response_headers",
+        "scenario",
+        "started",
+        "status",
+        "token",
+    )
+
+    def __init__(
+        self,
+        middleware: JournalMiddleware,
+        started: float,
+        finished: float,
+        raw_headers: list[tuple[bytes, bytes]],
+        token: str | None,
+        client: str | None,
+        operation: str | None,
+        scenario: str | None,
+        status: int,
+        response_headers: list[tuple[bytes, bytes]],
+        path: str,
+        method: str,
+        query_string: bytes,
+        raw_request: bytes,
+        raw_response: bytes,
+    ) -> None:
+        self.middleware = middleware
+        self.started = started
+        self.finished = finished
+        self.raw_headers = raw_headers
+        self.token = token
+        self.client = client
+        self.operation = operation
+        self.scenario = scenario
+        self.status = status
+        self.response_headers = response_headers
+        self.path = path
+        self.method = method
+        self.query_string = query_string
+        self.raw_request = raw_request
+        self.raw_response = raw_response
+        self.request_body: Any = _LATER
+
+    def request_type(self) -> str | None:
+        return _header(self.raw_headers, b"content-type")
+
+    def build(self, seq: int) -> JournalEntry:
+        limit = self.middleware.body_limit
+        request_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in self.raw_headers]
+        response_headers = mask_headers(
+            (k.decode("latin-1"), v.decode("latin-1")) for k, v in self.response_headers
+        )
+        response_body = capture_body(self.raw_response, response_headers.get("content-type"), limit)
+        request_body = self.request_body
+        if request_body is _LATER:
+            request_body = capture_body(self.raw_request, self.request_type(), limit)
+        return JournalEntry(
+            seq=seq,
+            at=self.started,
+            time=rfc3339(datetime.fromtimestamp(self.started, UTC)),
+            elapsed_ms=round((self.finished - self.started) * 1000, 1),
+            client=self.client,
+            token_ref=hashlib.sha256(self.token.encode()).hexdigest()[:12] if self.token else None,
+            api=_api_of(self.path, self.middleware.prefixes),
+            operation=self.operation,
+            method=self.method,
+            path=self.path,
+            query=self.query_string.decode("latin-1"),
+            request_headers=mask_headers(request_headers),
+            request_body=request_body,
+            status=self.status,
+            response_headers=response_headers,
+            response_body=response_body,
+            findings=findings_of(self.status, response_body),
+            scenario=self.scenario,
+        )
 
 
 def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
