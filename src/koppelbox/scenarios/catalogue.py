@@ -76,7 +76,11 @@ class Catalogue:
         return [s for s in self.scenarios if s.api == api]
 
     def reads_body(self, api: str) -> bool:
-        return any(r.api == api and r.location == "body" for r in self.reserved)
+        return "body" in self.reserved_locations(api)
+
+    def reserved_locations(self, api: str) -> frozenset[str]:
+        """Where an API's requests can carry a reserved value ("path", "query", "body"); empty: nowhere."""
+        return frozenset(r.location for r in self.reserved if r.api == api)
 
     def reserved_scenario(
         self, api: str, path_params: Mapping[str, Any], query: Mapping[str, str], body: Any = None

@@ -39,6 +39,7 @@ from connexion.middleware.response_validation import (
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.security import SecurityMiddleware, SecurityOperation
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from starlette.convertors import StringConvertor
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -69,6 +70,7 @@ class _Operation:
     # Our security handlers' check reduced to accept-or-not (server/security.py), when the operation has one
     # scheme; else None and Connexion's verification function runs.
     accept_token: Callable[[Scope], dict[str, Any] | None] | None = None
+    reserved: frozenset[str] = frozenset()  # the scenario catalogue's reserved-value locations for the API
 
     async def run(self, scope: Scope, receive: Receive, send: Send) -> None:
         # What Connexion's context middleware does before the inner app: the handler reads these.
@@ -86,15 +88,15 @@ class _Operation:
 @dataclass
 class _Route:
     pattern: re.Pattern[str]
-    convertors: dict[str, Any]
-    methods: frozenset[str]
+    convertors: dict[str, Any] | None  # None: every parameter is a string, as matched
     operation: _Operation | None  # None: an operation some layer does not know; left to the stack
 
 
 class FastLane:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._mounts: list[tuple[str, list[_Route]]] | None = None  # built on the first request
+        # Per API mount: its prefix and its routes by method, in the router's order. Built on first use.
+        self._mounts: list[tuple[str, dict[str, list[_Route]]]] | None = None
         self._sandbox: Any = None
         self._scenarios: ScenarioMiddleware | None = None
         self._docs: tuple[set[str], tuple[str, ...]] = (set(), ())
@@ -150,17 +152,21 @@ class FastLane:
             )
         elif operation.security.security:
             await operation.security.verification_fn(ConnexionRequest(scope))
-        assert self._scenarios is not None
-        catalogue = self._scenarios.catalogue
-        if catalogue.reserved:
-            query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        where = operation.reserved  # where this API's requests can carry a reserved scenario value
+        if where:
+            assert self._scenarios is not None
+            query = {}
+            if "query" in where:
+                query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
             parsed = None
-            if body and catalogue.reads_body(operation.api):
+            if body and "body" in where:
                 try:
                     parsed = json.loads(body)
                 except (ValueError, RecursionError):
                     parsed = None
-            if catalogue.reserved_scenario(operation.api, scope["path_params"], query, parsed):
+            if self._scenarios.catalogue.reserved_scenario(
+                operation.api, scope["path_params"], query, parsed
+            ):
                 raise _LeaveToStack
         receive, scope = await operation.validation.admit(scope, receive)
         return receive, scope
@@ -176,16 +182,19 @@ class FastLane:
             return None
         method: str = scope["method"]
         assert self._mounts is not None
-        for prefix, routes in self._mounts:
+        for prefix, by_method in self._mounts:
             if not path.startswith(prefix):
                 continue
             rest = path[len(prefix) - 1 :]  # keeps the leading "/", as Mount hands it on
-            for route in routes:
+            # The routes for this method, in the router's order: the first whose pattern matches wins.
+            for route in by_method.get(method, ()):
                 match = route.pattern.match(rest)
-                if match is None or method not in route.methods:
+                if match is None:
                     continue
                 if route.operation is None:
                     return None
+                if route.convertors is None:  # every parameter a plain string: nothing to convert
+                    return route.operation, match.groupdict()
                 converted = {k: route.convertors[k].convert(v) for k, v in match.groupdict().items()}
                 return route.operation, converted
             return None  # Starlette would not look at a later mount either once this one matched
@@ -207,7 +216,7 @@ class FastLane:
         for mount in routing.router.routes:
             if not isinstance(mount, Mount):
                 continue
-            routes = []
+            by_method: dict[str, list[_Route]] = {}
             for route in mount.routes:
                 if not isinstance(route, Route) or route.methods is None:
                     continue
@@ -231,15 +240,22 @@ class FastLane:
                     )
                     operation.respond = operation.run
                     operation.accept_token = accepting_check(sec.security, sec.security_schemes)
+                    operation.reserved = self._scenarios.catalogue.reserved_locations(operation.api)
                     checked = _operation_of(responses, mount.path, operation_id)
                     if isinstance(checked, ResponseValidationOperation):  # on: Connexion's check around run
                         checked = copy.copy(checked)
                         checked.next_app = operation.run
                         operation.respond = checked
+                convertors: dict[str, Any] | None = route.param_convertors
+                if all(isinstance(c, StringConvertor) for c in route.param_convertors.values()):
+                    convertors = None
                 # Only the methods the route registered (Starlette adds HEAD for GET; HEAD is left to it).
-                methods = frozenset(m for m in route.methods if m != "HEAD")
-                routes.append(_Route(route.path_regex, route.param_convertors, methods, operation))
-            mounts.append((mount.path + "/", routes))
+                for method in route.methods:
+                    if method != "HEAD":
+                        by_method.setdefault(method, []).append(
+                            _Route(route.path_regex, convertors, operation)
+                        )
+            mounts.append((mount.path + "/", by_method))
         self._mounts = mounts
 
 
