@@ -46,8 +46,9 @@ class JournalMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.time()
-        request_body = bytearray()
-        response_body = bytearray()
+        request_chunks: list[bytes] = []
+        response_chunks: list[bytes] = []
+        sizes = [0, 0]  # bytes kept of the request and of the response
         response: dict[str, Any] = {"status": 500, "headers": []}
         limit = self.body_limit
         # A request body is read whole (up to the sandbox's own cap) so that a big JSON body, say an
@@ -56,8 +57,11 @@ class JournalMiddleware:
 
         async def recording_receive() -> Message:
             message = await receive()
-            if message["type"] == "http.request" and len(request_body) <= read_limit:
-                request_body.extend(message.get("body", b"")[: read_limit + 1 - len(request_body)])
+            if message["type"] == "http.request" and sizes[0] <= read_limit:
+                # A full slice of bytes is the same object: one body message is kept without a copy.
+                chunk = message.get("body", b"")[: read_limit + 1 - sizes[0]]
+                request_chunks.append(chunk)
+                sizes[0] += len(chunk)
             return message
 
         # A request refused before anything reads its body (401, 403, 413, 415) must still show what was
@@ -72,14 +76,16 @@ class JournalMiddleware:
             if message["type"] == "http.response.start":
                 response["status"] = message["status"]
                 response["headers"] = message["headers"]  # decoded only when the journal is read
-            elif message["type"] == "http.response.body" and len(response_body) <= limit:
-                response_body.extend(message.get("body", b"")[: limit + 1 - len(response_body)])
+            elif message["type"] == "http.response.body" and sizes[1] <= limit:
+                chunk = message.get("body", b"")[: limit + 1 - sizes[1]]
+                response_chunks.append(chunk)
+                sizes[1] += len(chunk)
             await send(message)
 
         try:
             await self.app(scope, app_receive, recording_send)
         finally:
-            self._record(scope, started, bytes(request_body), bytes(response_body), response)
+            self._record(scope, started, b"".join(request_chunks), b"".join(response_chunks), response)
 
     def _record(
         self, scope: Scope, started: float, raw_request: bytes, raw_response: bytes, response: dict[str, Any]
