@@ -1,14 +1,18 @@
 """Load the sandbox, a raw Starlette app doing the same Wimpel work, and Stoplight Prism mocking the same
 Wimpel contract, side by side, and print the ratios sandbox/Prism and sandbox/raw.
 
-    make bench            # or: .venv/bin/python bench/run.py [--duration 10] [--rounds 2] [--no-prism]
+    make bench    # or: .venv/bin/python bench/run.py [--duration 4] [--rounds 5] [--starts 3] [--no-prism]
 
 One server core, one load core: each server is pinned to CPU 0 and wrk to CPU 1 (when the machine has
 two), 32 connections over loopback. Absolute numbers drift on a shared machine; the ratios are the figures.
-Each server runs once per round (`--rounds`, default 2); the best throughput of each load is kept, and the
-slowest start and the largest memory. Prints req/s, p50/p99, time to first 200 and idle RSS of each
-server; the sandbox also with response validation on, and alone on one Aanmeld enrolment POST and one
-Edu-V employees query (Prism and the raw app keep no state, so they have no equivalent).
+Each server is started `--starts` times (default 3) for its time to first 200 (the median is reported) and
+idle RSS (the largest); the last start keeps running. The loads are then interleaved: in each of `--rounds`
+rounds (default 5), each load runs on every server that has it, one right after the other, in an order
+rotated from round to round. This VM's speed drifts by tens of percent over tens of seconds, so the runs a
+ratio compares must be seconds apart, not a round apart; the best throughput of each load is kept. Prints
+req/s, p50/p99, time to first 200 and idle RSS of each server; the sandbox also with response validation
+on, and alone on one Aanmeld enrolment POST and one Edu-V employees query (Prism and the raw app keep no
+state, so they have no equivalent).
 
 Prism comes from the npm registry: installed once into bench/.prism (gitignored) with `npm install`.
 wrk comes from Debian's packages when it is missing.
@@ -17,18 +21,22 @@ wrk comes from Debian's packages when it is missing.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -36,10 +44,15 @@ PRISM_DIR = HERE / ".prism"
 PRISM_PACKAGE = "@stoplight/prism-cli@5"
 TOKEN = "kbx-noordstar"
 
+# Servers keep running across rounds, so every wrk run gets its own number `{run}` (per load) and every
+# request of every run stays new.
+
 # One new organisation per request (a conflict would measure the 409 path instead): ~1 KB with 13
 # properties' worth of nested ids, boards and locations, as the issue's anchor figures were taken with.
+# Ids are "B<run>-<counter>" (the contract allows letters, digits, `.`, `_`, `-`, at most 64).
 WIMPEL_POST = """
 counter = 0
+local run = {run}
 local template = '{"id":"IDX","name":"Benchmark Scholengemeenschap IDX voor VWO HAVO MAVO VBO LWOO",'
   .. '"organisationIds":[{"organisationId":"IDX00","type":"vestigingserkenning"},'
   .. '{"organisationId":"IDX01","type":"vestigingserkenning"},'
@@ -54,17 +67,21 @@ local template = '{"id":"IDX","name":"Benchmark Scholengemeenschap IDX voor VWO 
   .. '"sourceId":"bench-IDX"}'
 request = function()
   counter = counter + 1
-  local body = string.gsub(template, "IDX", "B" .. counter)
+  local body = string.gsub(template, "IDX", "B" .. run .. "-" .. counter)
   return wrk.format("POST", "{path}", nil, body)
 end
 """
 
 # One enrolment of a new pupil per request: a fresh BSN (eleven-proof) each time, two parents, ~1 KB.
+# Run r draws its BSNs from the 8-digit prefixes 30,000,000 + r * 1,000,000 onwards (a million per run,
+# far more than a run sends; MAX_RUNS runs fit below 100,000,000), and names its pupil and parents
+# "Bench<run>-<counter>" so no parent of an earlier run is matched either.
 AANMELD_POST = """
 counter = 0
+local run = {run}
 local function bsn(n)
   while true do
-    local prefix = tostring(30000000 + n)
+    local prefix = tostring(30000000 + run * 1000000 + n)
     local sum = 0
     for i = 1, 8 do sum = sum + tonumber(prefix:sub(i, i)) * (10 - i) end
     local check = sum % 11
@@ -75,20 +92,22 @@ end
 request = function()
   local pgn
   pgn, counter = bsn(counter + 1)
+  local tag = run .. "-" .. counter
   local parent = function(initial, gender, relation, number)
-    return '{"achternaam":"Bench' .. counter .. '","voorletters":"' .. initial .. '","roepnaam":"Ouder",' ..
-      '"geslacht":"' .. gender .. '","relatie":"' .. relation .. '","email":"ouder' .. counter ..
+    return '{"achternaam":"Bench' .. tag .. '","voorletters":"' .. initial .. '","roepnaam":"Ouder",' ..
+      '"geslacht":"' .. gender .. '","relatie":"' .. relation .. '","email":"ouder' .. tag ..
       '@example.nl","mobiel":"0612345678","adres":{"straat":"Kerkpad","huisnummer":' .. number ..
       ',"postcode":"8861 AB","woonplaats":"Harlingen"}}'
   end
-  local body = '{"brin":"16SK","codeExternePartij":"bench-' .. counter .. '",' ..
-    '"leerling":{"pgn":"' .. pgn .. '","achternaam":"Bench' .. counter .. '","voornamen":"Bench Leerling",' ..
+  local body = '{"brin":"16SK","codeExternePartij":"bench-' .. tag .. '",' ..
+    '"leerling":{"pgn":"' .. pgn .. '","achternaam":"Bench' .. tag .. '","voornamen":"Bench Leerling",' ..
     '"roepnaam":"Bench","geslacht":"onbekend","geboortedatum":"2014-02-11","geboorteplaats":"Harlingen",' ..
     '"adres":{"straat":"Kerkpad","huisnummer":7,"postcode":"8861 AB","woonplaats":"Harlingen"}},' ..
     '"ouders":[' .. parent("A.", "vrouw", "moeder", 7) .. ',' .. parent("B.", "man", "vader", 7) .. ']}'
   return wrk.format("POST", "{path}", nil, body)
 end
 """
+MAX_RUNS = 70  # of one load: 30,000,000 + 69 * 1,000,000 + a run's counter stays 8 digits
 
 
 @dataclass
@@ -104,7 +123,7 @@ class Load:
     label: str  # column title
     path: str  # under the server's prefix for this contract
     token: str = TOKEN
-    script: str | None = None  # a wrk Lua script with `{path}` for the full path
+    script: str | None = None  # a wrk Lua script with `{path}` for the full path and `{run}` for the run
 
 
 WIMPEL_GET = Load("Wimpel GET one", "/v1/organisations/16SK")
@@ -132,6 +151,21 @@ class Figures:
     first_200_s: float
     idle_rss_mib: float
     results: dict[str, Result]
+
+
+@dataclass
+class Running:
+    """A started server: its process, where it listens, and its stderr (a file, so it never blocks)."""
+
+    server: Server
+    process: subprocess.Popen[bytes]
+    base: str
+    log: IO[bytes]
+
+    def log_tail(self, chars: int = 2000) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-chars:]
 
 
 def free_port() -> int:
@@ -222,13 +256,19 @@ def parse_wrk(output: str) -> Result:
 
 
 def load(
-    wrk: str, url: str, args: argparse.Namespace, script: str | None = None, token: str = TOKEN
+    wrk: str,
+    url: str,
+    args: argparse.Namespace,
+    script: str | None = None,
+    token: str = TOKEN,
+    run: int = 0,
 ) -> Result:
+    """One wrk run; `run` numbers it among the runs of the same script, so its requests differ from theirs."""
     command = [wrk, "-t1", f"-c{args.connections}", f"-d{args.duration}s", "--latency"]
     command += ["-H", f"Authorization: Bearer {token}", "-H", "Content-Type: application/json"]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         path = "/" + url.split("/", 3)[3]
-        lua.write((script or "").replace("{path}", path))
+        lua.write((script or "").replace("{path}", path).replace("{run}", str(run)))
     if script:
         command += ["-s", lua.name]
     try:
@@ -238,38 +278,82 @@ def load(
     return parse_wrk(output)
 
 
-def measure(server: Server, wrk: str, args: argparse.Namespace) -> Figures:
+def start(server: Server, started: list[Running]) -> tuple[Running, float, float]:
+    """Start one server and wait for its first 200 on the Wimpel GET; returns it with that time and its
+    idle RSS half a second later. The process is added to `started` at once, so it is always stopped."""
     port = free_port()
     command = [arg.replace("{port}", str(port)) for arg in server.command]
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        pinned(command, 0), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=server.cwd
-    )
+    log = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the server; stop() closes it
+    began = time.perf_counter()
+    process = subprocess.Popen(pinned(command, 0), stdout=subprocess.DEVNULL, stderr=log, cwd=server.cwd)
+    running = Running(server, process, f"http://127.0.0.1:{port}", log)
+    started.append(running)
     try:
-        base = f"http://127.0.0.1:{port}"
-        first = server.url(base, WIMPEL_GET)
-        wait_ready(first)
-        first_200 = time.perf_counter() - started
-        time.sleep(0.5)
-        idle = rss_mib(process.pid)
-        load(wrk, first, argparse.Namespace(duration=1, connections=4))  # warm-up
-        results = {
-            item.label: load(wrk, server.url(base, item), args, item.script, item.token)
-            for item in server.loads
-        }
-        return Figures(first_200, idle, results)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+        wait_ready(server.url(running.base, WIMPEL_GET))
+    except RuntimeError as error:
+        raise RuntimeError(f"{server.name}: {error}\n{running.log_tail()}") from None
+    first_200 = time.perf_counter() - began
+    time.sleep(0.5)
+    return running, first_200, rss_mib(process.pid)
 
 
-def merged(one: Figures, other: Figures) -> Figures:
-    """Best throughput of each load (the least disturbed run), but the slower start and the larger memory."""
-    best = {
-        label: max(result, other.results[label], key=lambda r: r.requests_per_second)
-        for label, result in one.results.items()
+def stop(running: Running) -> None:
+    if running.process.poll() is None:
+        running.process.terminate()
+        try:
+            running.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            running.process.kill()
+            running.process.wait()
+    running.log.close()
+
+
+def bench(wrk: str, args: argparse.Namespace, started: list[Running]) -> dict[str, Figures]:
+    chosen = servers(args)
+    first_200: dict[str, list[float]] = {server.name: [] for server in chosen}
+    idle_rss: dict[str, list[float]] = {server.name: [] for server in chosen}
+    running: list[Running] = []
+    for attempt in range(args.starts):  # the last start of each server keeps running for the loads
+        for server in chosen:
+            one, first, idle = start(server, started)
+            first_200[server.name].append(first)
+            idle_rss[server.name].append(idle)
+            if attempt < args.starts - 1:
+                stop(one)
+            else:
+                running.append(one)
+    for one in running:  # warm-up
+        load(wrk, one.server.url(one.base, WIMPEL_GET), argparse.Namespace(duration=1, connections=4))
+    best: dict[str, dict[str, Result]] = {server.name: {} for server in chosen}
+    runs: Counter[str] = Counter()  # wrk runs so far per load, numbering the next one
+    non_2xx: Counter[tuple[str, str]] = Counter()
+    for round_ in range(args.rounds):
+        for item in (WIMPEL_GET, WIMPEL_CREATE, AANMELD_ENROL, EDUV_QUERY):
+            holders = [one for one in running if item in one.server.loads]
+            if not holders:
+                continue
+            shift = round_ % len(holders)  # none is always first
+            for one in holders[shift:] + holders[:shift]:
+                if one.process.poll() is not None:
+                    code = one.process.returncode
+                    raise RuntimeError(f"{one.server.name} exited ({code}):\n{one.log_tail()}")
+                result = load(
+                    wrk, one.server.url(one.base, item), args, item.script, item.token, runs[item.label]
+                )
+                runs[item.label] += 1
+                non_2xx[one.server.name, item.label] += result.non_2xx
+                kept = best[one.server.name].get(item.label)
+                if kept is None or result.requests_per_second > kept.requests_per_second:
+                    best[one.server.name][item.label] = result
+    for name, results in best.items():  # the kept run's figures, but the non-2xx answers of every run
+        for label, result in results.items():
+            results[label] = dataclasses.replace(result, non_2xx=non_2xx[name, label])
+    return {
+        server.name: Figures(
+            statistics.median(first_200[server.name]), max(idle_rss[server.name]), best[server.name]
+        )
+        for server in chosen
     }
-    return Figures(max(one.first_200_s, other.first_200_s), max(one.idle_rss_mib, other.idle_rss_mib), best)
 
 
 def servers(args: argparse.Namespace) -> list[Server]:
@@ -306,8 +390,9 @@ PRISM = "Prism 5 static mock"
 
 def report(results: dict[str, Figures], args: argparse.Namespace) -> None:
     print(
-        f"\n{args.connections} connections, {args.duration}s per run, best of {args.rounds} round(s), "
-        "server on CPU 0, wrk on CPU 1\n"
+        f"\n{args.connections} connections, {args.duration}s per run, best of {args.rounds} interleaved "
+        f"round(s), server on CPU 0, wrk on CPU 1; first 200: median of {args.starts} start(s); "
+        "idle RSS: largest\n"
     )
     labels = [WIMPEL_GET.label, WIMPEL_CREATE.label, AANMELD_ENROL.label, EDUV_QUERY.label]
     header = f"{'server':31} {'load':15} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
@@ -356,21 +441,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--duration", type=int, default=8, help="seconds per load run")
+    parser.add_argument("--duration", type=int, default=4, help="seconds per load run")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--no-prism", action="store_true", help="skip Prism (no npm on this machine)")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="rounds over all servers; best throughput, worst start-up kept"
+        "--rounds",
+        type=int,
+        default=5,
+        help="interleaved rounds, each running every load on every server back to back; best throughput kept",
+    )
+    parser.add_argument(
+        "--starts", type=int, default=3, help="starts per server; median first 200 and largest idle RSS kept"
     )
     args = parser.parse_args()
+    if not 1 <= args.rounds <= MAX_RUNS or args.starts < 1:
+        parser.error(f"--rounds must be 1 to {MAX_RUNS} and --starts at least 1")
     wrk = ensure_wrk()
-    results: dict[str, Figures] = {}
-    for _ in range(args.rounds):  # every server once per round, so a burst of other load hits one round
-        for server in servers(args):
-            figures = measure(server, wrk, args)
-            results[server.name] = (
-                merged(results[server.name], figures) if server.name in results else figures
-            )
+    started: list[Running] = []
+    try:
+        results = bench(wrk, args, started)
+    finally:  # also on an error or Ctrl-C: no server outlives the bench
+        for running in started:
+            stop(running)
     report(results, args)
 
 
