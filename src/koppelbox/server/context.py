@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from connexion.context import scope as current_scope
+# Connexion's context variables, read directly: its public names (`connexion.context.scope`, `context`)
+# are werkzeug proxies, several Python calls per lookup on the path of every request.
+from connexion.context import _context, _scope
 
 from koppelbox.journal import Journal
 from koppelbox.server.routes import RouteTable
@@ -30,12 +32,22 @@ def sandbox_of(scope: Any) -> Sandbox:
 
 
 def current() -> Sandbox:
-    return sandbox_of(current_scope)
+    return sandbox_of(_scope.get())
 
 
 def caller() -> str:
     """The client id behind the request's bearer token (set by the security layer)."""
-    from connexion.context import context
-
-    user: str = context["user"]
+    user: str = _context.get()["user"]
     return user
+
+
+def token_info() -> dict[str, Any]:
+    """What the security layer found about the request's token (client, scopes)."""
+    info: dict[str, Any] = _context.get()["token_info"]
+    return info
+
+
+def request_scope() -> dict[str, Any]:
+    """The ASGI scope of the request being handled."""
+    scope: dict[str, Any] = _scope.get()
+    return scope

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from connexion.context import context
-
 from koppelbox.resources import openapi_dir
 from koppelbox.rules import eduv
-from koppelbox.server.context import caller, current
+from koppelbox.server.context import caller, current, token_info
 from koppelbox.server.errors import Problem, register_format
 from koppelbox.server.fastpath.specs import document as contract_document
 
@@ -44,7 +42,7 @@ async def list_school_employees(
         filter_by_org_id=filterByOrgId,
         school_period_id=schoolPeriodId,
     )
-    scopes = context["token_info"].get("scope", [])
+    scopes = token_info().get("scope", [])
     employees = current().store.eduv.employees_for(caller(), scopes, query)
     return employees, 200, {"API-Version": API_VERSION}
 

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from connexion import request
 
-from koppelbox.server.context import caller, current
+from koppelbox.server.context import caller, current, request_scope
 
 Response = tuple[Any, int, dict[str, str]] | tuple[Any, int]
 
@@ -24,7 +24,7 @@ async def list_organisations(limit: int = 100, offset: int = 0, active: bool | N
 
 async def create_organisation(body: dict[str, Any]) -> Response:
     organisation = current().store.wimpel.create(caller(), body)
-    location = f"{request.scope.get('root_path', '')}/wimpel/v1/organisations/{organisation['id']}"
+    location = f"{request_scope().get('root_path', '')}/wimpel/v1/organisations/{organisation['id']}"
     return organisation, 201, {"Location": location}
 
 
