@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from koppelbox import __version__
+import koppelbox
 from koppelbox.cli.lazy import LazyGroup
 
 # Each subcommand's module is imported only when it runs (fast `koppelbox serve`, see cli/lazy.py).
@@ -22,7 +22,20 @@ COMMANDS = {
 }
 
 
+def _print_version(ctx: click.Context) -> None:
+    # As click's `version_option` prints it, with the version looked up only now (see koppelbox/__init__).
+    click.echo(f"koppelbox, version {koppelbox.__version__}")
+    ctx.exit()
+
+
 @click.group(cls=LazyGroup, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="koppelbox")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, value: _print_version(ctx) if value and not ctx.resilient_parsing else None,
+    help="Show the version and exit.",
+)
 def main() -> None:
     """Sandbox, validator and conformance toolkit for Dutch school data exchange."""

@@ -6,7 +6,7 @@ from typing import Any
 
 from connexion import request
 
-from koppelbox import __version__
+import koppelbox
 from koppelbox.rules import oauth
 from koppelbox.server.context import current
 
@@ -15,7 +15,7 @@ Response = tuple[Any, int, dict[str, str]] | tuple[Any, int]
 
 async def get_health() -> Response:
     # What this app serves, not what is on disk now: a contract added after start-up is not mounted.
-    return {"status": "ok", "version": __version__, "apis": current().apis}, 200
+    return {"status": "ok", "version": koppelbox.__version__, "apis": current().apis}, 200
 
 
 async def issue_token(body: dict[str, Any]) -> Response:
