@@ -134,6 +134,8 @@ class ParameterValidator(_ParameterValidator):  # type: ignore[misc]
     """Connexion's parameter checks, with a message that names the parameter in plain words
     ("`filterByOrgId` must be true or false") instead of a jsonschema traceback."""
 
+    _plan: _ParameterPlan | None = None
+
     def validate(self, scope: Any) -> None:
         accepted = self.accepted(scope)
         if accepted is not None:
@@ -149,25 +151,27 @@ class ParameterValidator(_ParameterValidator):  # type: ignore[misc]
         The same parse as Connexion's request object (Starlette's query parsing, this URI parser) and the
         same checks as `validate_request` and `validate_parameter`, with the compiled validator, which is
         never more lenient than Connexion's check (tests/test_fastpath.py)."""
-        parameters = self.parameters
-        if parameters.get("header") or parameters.get("cookie"):
+        plan = self._plan
+        if plan is None:
+            plan = self._plan = _ParameterPlan(self)
+        if not plan.possible:
             return None
-        path = self.uri_parser.resolve_path(scope.get("path_params", {}))
+        raw_path = scope.get("path_params", {})
+        # Plain string path parameters come out of the URI parser as they went in.
+        path = dict(raw_path) if plan.plain_path else self.uri_parser.resolve_path(raw_path)
         query_string = scope.get("query_string")
         if query_string:
             args = QueryParams(query_string)
             query = self.uri_parser.resolve_query({k: args.getlist(k) for k in args})
-            if self.strict_validation and self.validate_parameter_list(
-                query, [p["name"] for p in parameters.get("query", [])] + list(self.security_query_params)
-            ):
+            if self.strict_validation and not plan.query_names.issuperset(query):
                 return None
         else:
             query = {}
-        for param in parameters.get("query", []):
-            if not _passes(param, query.get(param["name"])):
+        for name, parameter in plan.query:
+            if not parameter.passes(query.get(name)):
                 return None
-        for param in parameters.get("path", []):
-            if not _passes(param, path.get(param["name"].replace("-", "_"))):
+        for name, parameter in plan.path:
+            if not parameter.passes(path.get(name)):
                 return None
         return path, query
 
@@ -196,13 +200,45 @@ class ParameterValidator(_ParameterValidator):  # type: ignore[misc]
         return f"`{where}` ({parameter_type} parameter) {finding.message}."
 
 
-def _passes(param: dict[str, Any], value: Any) -> bool:
-    """`validate_parameter` finding nothing, with the compiled validator deciding a present value."""
-    if is_nullable(param) and is_null(value):
-        return True
-    if value is not None:
-        return compiled(param.get("schema", param)).is_valid(value)
-    return not param.get("required")
+class _ParameterCheck:
+    """`validate_parameter` finding nothing for one parameter, with the compiled validator deciding a
+    present value; what depends on the parameter alone is worked out once."""
+
+    def __init__(self, param: dict[str, Any]) -> None:
+        self.nullable = is_nullable(param)
+        self.required = bool(param.get("required"))
+        self.schema = param.get("schema", param)
+        self.validator: Any = None  # compiled on first use
+
+    def passes(self, value: Any) -> bool:
+        if self.nullable and is_null(value):
+            return True
+        if value is not None:
+            if self.validator is None:
+                self.validator = compiled(self.schema)
+            return bool(self.validator.is_valid(value))
+        return not self.required
+
+
+class _ParameterPlan:
+    """What `ParameterValidator.accepted` needs of an operation's parameters, worked out on first use."""
+
+    def __init__(self, validator: ParameterValidator) -> None:
+        parameters = validator.parameters
+        self.possible = not (parameters.get("header") or parameters.get("cookie"))
+        self.query = [(p["name"], _ParameterCheck(p)) for p in parameters.get("query", [])]
+        self.path = [(p["name"].replace("-", "_"), _ParameterCheck(p)) for p in parameters.get("path", [])]
+        self.query_names = {p["name"] for p in parameters.get("query", [])} | set(
+            validator.security_query_params
+        )
+        # The URI parser leaves a path value as it is when the parameter is a plain, non-nullable string
+        # (its `coerce_type` has nothing to convert a string to).
+        self.plain_path = all(
+            "-" not in p["name"]
+            and p.get("schema", p).get("type") == "string"
+            and not is_nullable(p.get("schema", p))
+            for p in parameters.get("path", [])
+        )
 
 
 VALIDATORS: dict[str, Any] = {

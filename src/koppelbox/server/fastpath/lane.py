@@ -43,7 +43,7 @@ from starlette.convertors import StringConvertor
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from koppelbox.server.buffering import declared_length, read_ahead
+from koppelbox.server.buffering import read_ahead
 from koppelbox.server.context import SCOPE_KEY
 from koppelbox.server.fastpath.docs_routes import docs_paths
 from koppelbox.server.fastpath.validation import PreparedRequestValidationMiddleware
@@ -108,13 +108,21 @@ class FastLane:
         if self._mounts is None:
             self._build()
         found = self._match(scope)
-        if found is None or any(name in _STACK_ONLY_HEADERS for name, _ in scope["headers"]):
+        if found is None:
             await self.app(scope, receive, send)
             return
+        declared = None
+        for name, value in scope[
+            "headers"
+        ]:  # one pass: headers that send a request to the stack, and the length
+            if name in _STACK_ONLY_HEADERS:
+                await self.app(scope, receive, send)
+                return
+            if name == b"content-length" and declared is None:
+                declared = int(value) if value.isdigit() else -1
         operation, path_params = found
-        declared = declared_length(scope)
-        if declared is not None and declared > self._sandbox.max_body_bytes:
-            await self.app(scope, receive, send)  # the sandbox middleware answers 413
+        if declared is not None and not 0 <= declared <= self._sandbox.max_body_bytes:
+            await self.app(scope, receive, send)  # an unreadable length, or the sandbox middleware's 413
             return
         body = b""
         if declared:
@@ -131,7 +139,7 @@ class FastLane:
         except Exception:
             for key in set(extensions) - before:  # leave the stack the scope it would have had
                 del extensions[key]
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, _replay(body, receive), send)  # the stack reads the same body again
             return
         await operation.respond(inner, inner_receive, send)
 

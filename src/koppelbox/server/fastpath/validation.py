@@ -43,6 +43,7 @@ class _PreparedOperation(RequestValidationOperation):  # type: ignore[misc]
         consumes = operation.consumes
         self._accepted = MediaTypeDict([(c.lower(), None) for c in consumes]) if consumes else None
         self._bodies: dict[str, tuple[Any, Any, bool]] = {}  # mime type → (schema, validator, nullable)
+        self._guessed = self.extract_content_type([])  # what a request without Content-Type is taken for
 
     def extract_content_type(self, headers: list[tuple[bytes, bytes]]) -> tuple[str, str]:
         """Connexion's, with the header found by `content_type_of` (fastpath/headers.py)."""
@@ -76,8 +77,14 @@ class _PreparedOperation(RequestValidationOperation):  # type: ignore[misc]
         """Validate the request; raise Connexion's problem when it is refused, else return the `receive`
         and scope to go on with (a body validator replays the body it read)."""
         self._parameter_validator.validate(scope)
-        mime_type, encoding = self.extract_content_type(scope["headers"])
-        self.validate_mime_type(mime_type)
+        content_type = content_type_of(scope["headers"])
+        if content_type is None:
+            # Connexion's guess for a request without Content-Type is the operation's first media type,
+            # which the operation accepts by definition: nothing to check.
+            mime_type, encoding = self._guessed
+        else:
+            mime_type, encoding = self.extract_content_type(scope["headers"])
+            self.validate_mime_type(mime_type)
         schema, validator_class, nullable = self._body(mime_type)
         if schema and validator_class is not None:
             if getattr(validator_class, "accepts_parsed", None) is not None:
