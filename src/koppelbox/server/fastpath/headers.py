@@ -11,8 +11,13 @@ from collections.abc import Iterable, Mapping
 
 
 def content_type_of(headers: Iterable[tuple[bytes | str, bytes | str]] | Mapping[str, str]) -> str | None:
-    # `dict` first: an ABC isinstance check costs more than the rest of the scan.
-    pairs = headers.items() if isinstance(headers, dict) or isinstance(headers, Mapping) else headers  # noqa: SIM101
+    # The concrete types first: an ABC isinstance check costs more than the rest of the scan.
+    if isinstance(headers, list):
+        pairs: Iterable[tuple[bytes | str, bytes | str]] = headers
+    elif isinstance(headers, dict) or isinstance(headers, Mapping):  # noqa: SIM101
+        pairs = headers.items()
+    else:
+        pairs = headers
     for key, value in pairs:
         name = key.decode("latin-1") if isinstance(key, bytes) else key
         if name.lower() == "content-type":

@@ -13,6 +13,7 @@ Swagger 2 contract, and one would get Connexion's stock decorator.
 from __future__ import annotations
 
 import asyncio
+import functools
 from copy import deepcopy
 from typing import Any
 
@@ -36,6 +37,13 @@ from koppelbox.server.fastpath.headers import content_type_of
 _PARSED_BODY = "koppelbox.parsed_json_body"
 _MISSING = object()
 _NO_CONTENT_TYPE = "application/octet-stream"  # Connexion's content type for a request without one
+
+
+@functools.lru_cache(maxsize=64)
+def _mimetype(content_type: str) -> str:
+    """`ConnexionRequest.mimetype` for a Content-Type value (python-multipart's parser, kept per value)."""
+    mimetype: bytes = parse_options_header(content_type)[0]
+    return mimetype.decode()
 
 
 def share_parsed_body(scope: Any, parsed: Any, encoding: str) -> None:
@@ -205,7 +213,7 @@ class PreparedArguments:
         if parsed is None:
             return None
         # What Connexion's request reports: the first Content-Type, else octet-stream, without parameters.
-        mimetype = parse_options_header(content_type_of(scope["headers"]) or _NO_CONTENT_TYPE)[0].decode()
+        mimetype = _mimetype(content_type_of(scope["headers"]) or _NO_CONTENT_TYPE)
         if mimetype in FORM_CONTENT_TYPES:
             return None
         path_params, query_params = parsed

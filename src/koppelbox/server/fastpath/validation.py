@@ -27,6 +27,8 @@ from koppelbox.server.buffering import read_ahead
 from koppelbox.server.fastpath.headers import content_type_of
 from koppelbox.server.fastpath.schemas import for_contract
 
+_REMEMBERED = 64  # answers kept per operation, per distinct Content-Type or media type
+
 
 class _PreparedOperation(RequestValidationOperation):  # type: ignore[misc]
     def __init__(self, next_app: ASGIApp, **kwargs: Any) -> None:
@@ -43,18 +45,35 @@ class _PreparedOperation(RequestValidationOperation):  # type: ignore[misc]
         consumes = operation.consumes
         self._accepted = MediaTypeDict([(c.lower(), None) for c in consumes]) if consumes else None
         self._bodies: dict[str, tuple[Any, Any, bool]] = {}  # mime type → (schema, validator, nullable)
+        self._content_types: dict[str | None, tuple[str, str]] = {}  # Content-Type → (media type, charset)
+        self._verdicts: dict[str, bool] = {}  # media type → accepted by the operation
         self._guessed = self.extract_content_type([])  # what a request without Content-Type is taken for
 
     def extract_content_type(self, headers: list[tuple[bytes, bytes]]) -> tuple[str, str]:
-        """Connexion's, with the header found by `content_type_of` (fastpath/headers.py)."""
-        mime_type, encoding = split_content_type(content_type_of(headers))
-        if mime_type is None:  # no Content-Type: Connexion's best guess
-            consumes = self._operation.consumes
-            mime_type = consumes[0] if consumes else "application/octet-stream"
-        return mime_type, encoding or "utf-8"
+        """Connexion's, with the header found by `content_type_of` (fastpath/headers.py) and the answer
+        kept per header value (clients send a handful of distinct ones)."""
+        content_type = content_type_of(headers)
+        found = self._content_types.get(content_type)
+        if found is None:
+            mime_type, encoding = split_content_type(content_type)
+            if mime_type is None:  # no Content-Type: Connexion's best guess
+                consumes = self._operation.consumes
+                mime_type = consumes[0] if consumes else "application/octet-stream"
+            found = (mime_type, encoding or "utf-8")
+            if len(self._content_types) < _REMEMBERED:
+                self._content_types[content_type] = found
+        return found
 
     def validate_mime_type(self, mime_type: str) -> None:
-        if self._accepted is not None and mime_type.lower() not in self._accepted:
+        if self._accepted is None:
+            return
+        key = mime_type.lower()
+        accepted = self._verdicts.get(key)
+        if accepted is None:  # `MediaTypeDict` sorts its keys and runs fnmatch on every lookup
+            accepted = key in self._accepted
+            if len(self._verdicts) < _REMEMBERED:  # a client inventing media types cannot grow memory
+                self._verdicts[key] = accepted
+        if not accepted:
             raise UnsupportedMediaTypeProblem(
                 detail=f"Invalid Content-type ({mime_type}), expected {self._operation.consumes}"
             )
