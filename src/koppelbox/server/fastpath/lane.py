@@ -7,14 +7,17 @@ about half of the sandbox's time per request went into passing it down that chai
 
 The lane sits just inside the exception middleware. For a request to a documented operation it runs the
 same steps as the stack, in the same order, with the objects Connexion built for that operation at
-start-up: the route match (Starlette's own compiled patterns and convertors), the security check
-(`SecurityOperation.verification_fn`), the scenario catalogue's reserved values, request validation
-(`PreparedRequestValidationOperation.admit`), response validation (Connexion's operation, when switched
-on), the request context, and the decorated handler. It only ever *accepts*: when any step before the
+start-up: the route match (Starlette's own compiled patterns and convertors), the security check (our
+`security_map` handlers' check reduced to accept-or-not for a one-scheme operation, else
+`SecurityOperation.verification_fn`), the scenario catalogue's reserved values, request validation
+(the prepared operation's `admit`), response validation (Connexion's operation, when switched on), the
+request context, and the prepared handler call. It only ever *accepts*: when any step before the
 handler would refuse the request, or the request is one the lane does not take (a `Prefer` header, a
-chunked or oversized body, HEAD, a proxy root path), the request goes, untouched and with its body
-replayed, down the full stack, which refuses or serves it exactly as it always did. What the handler
-raises takes the same way out as in the stack: up to the exception middleware.
+chunked, oversized or unreadable body length, HEAD, docs paths, a proxy root path, an encoded newline),
+the request goes, untouched and with its body replayed, down the full stack, which refuses or serves it
+exactly as it always did. What the handler raises takes the same way out as in the stack: up to the
+exception middleware. tests/test_lane.py and tests/test_lane_generated.py hold the app with and
+without the lane to the same answers and journal.
 """
 
 from __future__ import annotations
@@ -112,9 +115,8 @@ class FastLane:
             await self.app(scope, receive, send)
             return
         declared = None
-        for name, value in scope[
-            "headers"
-        ]:  # one pass: headers that send a request to the stack, and the length
+        # One pass over the headers: those that send a request to the stack, and the declared length.
+        for name, value in scope["headers"]:
             if name in _STACK_ONLY_HEADERS:
                 await self.app(scope, receive, send)
                 return
