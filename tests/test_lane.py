@@ -22,20 +22,16 @@ import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from starlette.testclient import TestClient
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-import koppelbox.store.aanmeld as aanmeld_store
-import koppelbox.store.identity as identity_store
 from koppelbox.server.app import create_app
-from koppelbox.server.fastpath.lane import FastLane
 from koppelbox.store import Store
 from tests import aanmeld_support as aanmeld
+from tests.lane_support import Handoffs, with_and_without_lane
 from tests.support import FakeClock
 
 # Small enough that an oversized body is cheap to send, large enough for every ordinary body below.
@@ -718,48 +714,6 @@ class Run:
     journal: list[tuple[str, dict[str, Any]]]  # (the case that made it, the entry)
 
 
-class _Handoffs:
-    """Stands between the lane and the stack behind it, and counts the requests the lane hands on.
-
-    Relies on one lane detail only: the lane is built as `FastLane(app)` and hands on to that `app` (its
-    `_build` finds the layers behind it through `.app`, hence the attribute). If that moves, adapt this
-    class and `run_both`, nothing else."""
-
-    count = 0
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            _Handoffs.count += 1
-        await self.app(scope, receive, send)
-
-
-class _Deterministic:
-    """Stands in for the randomness in the store (enrolment and document ids, issued tokens), restarted
-    before each app's run so that both apps hand out the same values in the same order."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def restart(self) -> None:
-        self.count = 0
-
-    def _next(self) -> int:
-        self.count += 1
-        return self.count
-
-    def new_id(self) -> str:
-        return f"00000000-0000-4000-8000-{self._next():012d}"
-
-    def token_urlsafe(self, _nbytes: int) -> str:
-        return f"lane-token-{self._next()}"
-
-    def token_hex(self, nbytes: int) -> str:
-        return "0" * (2 * nbytes)
-
-
 class _Saved(dict[str, str]):
     """Values saved from earlier answers. One that was never saved (its request failed) fills in as a
     placeholder, so that the run goes on and the failure shows at the case that caused it."""
@@ -795,14 +749,14 @@ def _run(*, fast_lane: bool) -> Run:
     with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as client:
         for case in CASES:
             clock.advance(seconds=case.later)
-            before = _Handoffs.count
+            before = Handoffs.count
             response = _send(client, case, saved)
             recorded_by += [case.name] * (len(app.sandbox.journal) - len(recorded_by))
             exchanges[case.name] = Exchange(
                 status=response.status_code,
                 headers=[(k, v) for k, v in response.headers.multi_items() if k not in VOLATILE_HEADERS],
                 body=response.content,
-                handed_on=_Handoffs.count > before if fast_lane else None,
+                handed_on=Handoffs.count > before if fast_lane else None,
             )
             if case.save is not None and response.status_code == case.status:
                 # Not the answer expected: that case fails, and the ones using the value show it.
@@ -818,25 +772,7 @@ def _run(*, fast_lane: bool) -> Run:
 
 def run_both() -> tuple[Run, Run]:
     """The whole sequence, once through the app with the lane and once through the one without."""
-    lanes: list[FastLane] = []
-    original_init = FastLane.__init__
-
-    def init_with_handoffs(lane: FastLane, app: ASGIApp) -> None:
-        original_init(lane, _Handoffs(app))
-        lanes.append(lane)
-
-    fake = _Deterministic()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(FastLane, "__init__", init_with_handoffs)
-        patch.setattr(aanmeld_store, "_new_id", fake.new_id)
-        secrets = SimpleNamespace(token_urlsafe=fake.token_urlsafe, token_hex=fake.token_hex)
-        patch.setattr(identity_store, "secrets", secrets)
-        with_lane = _run(fast_lane=True)
-        assert len(lanes) == 1, "the app with the lane did not build exactly one lane"
-        fake.restart()
-        without_lane = _run(fast_lane=False)
-        assert len(lanes) == 1, "the app without the lane built one"
-    return with_lane, without_lane
+    return with_and_without_lane(lambda fast_lane: _run(fast_lane=fast_lane))
 
 
 @pytest.fixture(scope="module")

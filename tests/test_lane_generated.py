@@ -35,7 +35,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,13 +46,10 @@ from hypothesis import HealthCheck, Phase, Verbosity
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from starlette.testclient import TestClient
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-import koppelbox.store.aanmeld as aanmeld_store
-import koppelbox.store.identity as identity_store
 from koppelbox.server.app import ApiSpec, create_app, discover_specs
-from koppelbox.server.fastpath.lane import FastLane
 from koppelbox.store import Store
+from tests.lane_support import Handoffs, with_and_without_lane
 from tests.support import FakeClock
 
 pytestmark = pytest.mark.slow  # as the self-fuzz (tests/test_fuzz.py): still part of the normal suite
@@ -273,47 +269,6 @@ def generate() -> list[Request]:
 # --- sending them to both apps -------------------------------------------------------------------------
 
 
-class _Handoffs:
-    """Stands between the lane and the stack behind it, and counts the requests the lane hands on.
-
-    As in tests/test_lane.py, it relies on one lane detail only: the lane is built as `FastLane(app)` and
-    hands on to that `app` (found again through `.app`). If that moves, adapt this class and `run_both`."""
-
-    count = 0
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            _Handoffs.count += 1
-        await self.app(scope, receive, send)
-
-
-class _Deterministic:
-    """Stands in for the randomness in the store (enrolment and document ids, issued tokens), restarted
-    before each app's run so that both apps hand out the same values in the same order."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def restart(self) -> None:
-        self.count = 0
-
-    def _next(self) -> int:
-        self.count += 1
-        return self.count
-
-    def new_id(self) -> str:
-        return f"00000000-0000-4000-8000-{self._next():012d}"
-
-    def token_urlsafe(self, _nbytes: int) -> str:
-        return f"lane-token-{self._next()}"
-
-    def token_hex(self, nbytes: int) -> str:
-        return "0" * (2 * nbytes)
-
-
 def _send(client: TestClient, request: Request) -> tuple[int, tuple[tuple[str, str], ...], bytes]:
     try:
         response = client.request(
@@ -372,10 +327,10 @@ def _run(plan: list[Request], *, fast_lane: bool) -> Run:
     with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as client:
         for index, request in enumerate(plan):
             made_before = journal.before(request)
-            handoffs_before = _Handoffs.count
+            handoffs_before = Handoffs.count
             status, headers, body = _send(client, request)
             journal.after(index, made_before)
-            handed_on = _Handoffs.count > handoffs_before if fast_lane else None
+            handed_on = Handoffs.count > handoffs_before if fast_lane else None
             answers.append(Answer(status, headers, body, handed_on))
     journal.read()
     return Run(answers, journal.entries, time.perf_counter() - started)
@@ -383,25 +338,7 @@ def _run(plan: list[Request], *, fast_lane: bool) -> Run:
 
 def run_both(plan: list[Request]) -> tuple[Run, Run]:
     """The whole plan, once through the app with the lane and once through the one without."""
-    lanes: list[FastLane] = []
-    original_init = FastLane.__init__
-
-    def init_with_handoffs(lane: FastLane, app: ASGIApp) -> None:
-        original_init(lane, _Handoffs(app))
-        lanes.append(lane)
-
-    fake = _Deterministic()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(FastLane, "__init__", init_with_handoffs)
-        patch.setattr(aanmeld_store, "_new_id", fake.new_id)
-        secrets = SimpleNamespace(token_urlsafe=fake.token_urlsafe, token_hex=fake.token_hex)
-        patch.setattr(identity_store, "secrets", secrets)
-        with_lane = _run(plan, fast_lane=True)
-        assert len(lanes) == 1, "the app with the lane did not build exactly one lane"
-        fake.restart()
-        without_lane = _run(plan, fast_lane=False)
-        assert len(lanes) == 1, "the app without the lane built one"
-    return with_lane, without_lane
+    return with_and_without_lane(lambda fast_lane: _run(plan, fast_lane=fast_lane))
 
 
 @dataclass(repr=False)  # a failing test's traceback would print every request and answer
