@@ -37,6 +37,11 @@ async def read_ahead(receive: Receive, *, limit: int | None = None) -> tuple[byt
         if not message.get("more_body", False):
             break
     body = b"".join(chunks)
+    return body, replaying(body, receive)
+
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands on `body` whole once, then carries on with `receive` (for the disconnect)."""
     delivered = False
 
     async def replay() -> Message:
@@ -46,4 +51,4 @@ async def read_ahead(receive: Receive, *, limit: int | None = None) -> tuple[byt
         delivered = True
         return {"type": "http.request", "body": body, "more_body": False}
 
-    return body, replay
+    return replay

@@ -44,9 +44,9 @@ from connexion.middleware.security import SecurityMiddleware, SecurityOperation
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from starlette.convertors import StringConvertor
 from starlette.routing import Mount, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from koppelbox.server.buffering import read_ahead
+from koppelbox.server.buffering import read_ahead, replaying
 from koppelbox.server.context import SCOPE_KEY
 from koppelbox.server.fastpath.docs_routes import docs_paths
 from koppelbox.server.fastpath.validation import PreparedRequestValidationMiddleware
@@ -137,11 +137,11 @@ class FastLane:
         inner["path_params"] = path_params
         inner[SCOPE_KEY] = self._sandbox
         try:
-            inner_receive, inner = await self._admit(operation, inner, _replay(body, receive), body)
+            inner_receive, inner = await self._admit(operation, inner, replaying(body, receive), body)
         except Exception:
             for key in set(extensions) - before:  # leave the stack the scope it would have had
                 del extensions[key]
-            await self.app(scope, _replay(body, receive), send)  # the stack reads the same body again
+            await self.app(scope, replaying(body, receive), send)  # the stack reads the same body again
             return
         await operation.respond(inner, inner_receive, send)
 
@@ -271,19 +271,6 @@ class FastLane:
 
 class _LeaveToStack(Exception):
     """A request the lane does not take although nothing is wrong with it (a reserved scenario value)."""
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    delivered = False
-
-    async def replay() -> Message:
-        nonlocal delivered
-        if delivered:
-            return await receive()
-        delivered = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
 
 
 async def _no_op(scope: Scope, receive: Receive, send: Send) -> None:  # replaced once built
