@@ -28,3 +28,13 @@ def openapi_dir() -> Path:
 
 def fixtures_dir() -> Path:
     return _locate("fixtures")
+
+
+def schemathesis_settings() -> Path:
+    """The project's `schemathesis.toml`: per-operation facts of the contracts that JSON Schema cannot state
+    (a schema-valid request a documented rule still refuses). Shipped in the wheel beside the contracts,
+    because `conformance` and `fuzz` would otherwise fail a correct server (see docs/conformance.md)."""
+    path = openapi_dir().parent / "schemathesis.toml"
+    if not path.is_file():
+        raise FileNotFoundError(f"koppelbox cannot find its schemathesis.toml (looked in {path.parent})")
+    return path
