@@ -229,3 +229,27 @@ def test_the_journal_size_is_configurable() -> None:
             small.get("/wimpel/v1/organisations", headers=bearer("kbx-kompas"))
         page = small.get("/sandbox/journal", headers=ADMIN).json()
     assert (page["capacity"], page["size"], page["dropped"]) == (3, 3, 2)
+
+
+def test_the_journal_accounts_for_what_each_client_lost() -> None:
+    journal = Journal(capacity=3)
+    for client in ["a", "b", "a", "a", "b"]:
+        journal.record(lambda s, c=client: make_entry(s, client=c))  # type: ignore[misc]
+    accounts = journal.accounts()
+    # #1 (a) and #2 (b) fell out of the ring; a still has #3 and #4 in it, b has #5.
+    assert accounts["a"]["recorded"] == 3
+    assert [(x["reason"], x["count"], x["lastSeq"]) for x in accounts["a"]["lost"]] == [("ring", 1, 1)]
+    assert [(x["reason"], x["count"], x["lastSeq"]) for x in accounts["b"]["lost"]] == [("ring", 1, 2)]
+    journal.clear()
+    lost_by_a = {x["reason"]: (x["count"], x["lastSeq"]) for x in journal.accounts()["a"]["lost"]}
+    assert lost_by_a == {"ring": (1, 1), "cleared": (2, 4)}
+
+
+def test_pending_entries_are_accounted_to_the_client_named_when_recorded() -> None:
+    journal = Journal(capacity=1)
+    journal.record_later(lambda s: make_entry(s, client="a"), "a")
+    journal.record_later(lambda s: make_entry(s, client="b"), "b")
+    assert journal.accounts()["a"]["lost"] == [
+        {"reason": "ring", "count": 1, "lastSeq": 1, "lastAt": journal.accounts()["a"]["lost"][0]["lastAt"]}
+    ]
+    assert journal.accounts()["b"] == {"recorded": 1, "lost": []}

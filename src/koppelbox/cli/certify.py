@@ -8,13 +8,12 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.markup import escape
 
 from koppelbox.cli.options import store_options
-from koppelbox.cli.remote import admin_token_option, fetch_journal
+from koppelbox.cli.remote import admin_token_option, fetch_journal_page
+from koppelbox.cli.reporting import finish
+from koppelbox.conformance.certify import UnknownClient
 from koppelbox.conformance.certify import certify as judge
-from koppelbox.conformance.reports import write_reports
-from koppelbox.conformance.verdicts import Report
 from koppelbox.journal import JournalEntry
 
 
@@ -29,6 +28,13 @@ from koppelbox.journal import JournalEntry
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Read the journal from a file (`koppelbox journal --json` output).",
 )
+@click.option(
+    "--since",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Judge only the client's exchanges after this journal seq (a new run after an earlier one).",
+)
 @admin_token_option
 @store_options
 def certify(
@@ -37,45 +43,50 @@ def certify(
     out: Path,
     url: str | None,
     journal_file: Path | None,
+    since: int,
     admin_token: str,
     fixtures: Path | None,
     seed: int,
 ) -> None:
     """Judge one client: scenarios exercised, payloads conformant, errors handled.
 
-    Writes junit.xml, evidence.json and report.html to --out; exits 1 when a check failed. --fixtures
-    and --seed must match the sandbox that recorded the journal (they replay Aanmeld enrolments).
+    Writes junit.xml, evidence.json and report.html to --out. Exits 0 for PASSED, 1 for FAILED, 3 for
+    INCOMPLETE (some of the client's exchanges are no longer in the journal) and 2 for a usage error.
+    --fixtures and --seed must match the sandbox that recorded the journal (they replay Aanmeld
+    enrolments).
     """
     if (url is None) == (journal_file is None):
         raise click.UsageError("give exactly one of --url and --journal")
     if url is not None:
-        raw: Any = fetch_journal(url, admin_token)
-        source = f"{url}/sandbox/journal"
+        page: Any = fetch_journal_page(url, admin_token)
+        source = f"{url.rstrip('/')}/sandbox/journal"
     else:
         assert journal_file is not None
-        raw = json.loads(journal_file.read_text(encoding="utf-8"))
+        page = _read_journal_file(journal_file)
         source = str(journal_file)
-    entries = [JournalEntry.from_dict(e) for e in (raw["entries"] if isinstance(raw, dict) else raw)]
-    try:
-        report = judge(entries, api, client, fixtures=fixtures, seed=seed, source=source)
-    except (ValueError, LookupError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    paths = write_reports(report, out)
-    summarise(Console(), report, paths)
-    if not report.passed:
-        raise SystemExit(1)
-
-
-def summarise(console: Console, report: Report, paths: dict[str, Path]) -> None:
-    for verdict in report.verdicts:
-        mark = {"pass": "[green]PASS[/green]", "fail": "[red]FAIL[/red]", "skip": "[dim]n/a [/dim]"}
-        text = escape(f"{verdict.title}: {verdict.detail}")
-        console.print(f"{mark[str(verdict.outcome)]}  {text}", highlight=False)
-    counts = report.counts()
-    word = "[green]PASSED[/green]" if report.passed else "[red]FAILED[/red]"
-    console.print(
-        f"\n{report.kind} {report.api} / {report.subject}: {word} "
-        f"({counts['pass']} passed, {counts['fail']} failed, {counts['skip']} not applicable)"
+    raw_entries, accounts = (
+        (page["entries"], page.get("accounts")) if isinstance(page, dict) else (page, None)
     )
-    for kind, path in paths.items():
-        console.print(f"  {kind:<6} {path}")
+    try:
+        entries = [JournalEntry.from_dict(e) for e in raw_entries]
+    except (TypeError, KeyError) as exc:
+        raise click.UsageError(f"{source} does not hold journal entries ({exc})") from exc
+    try:
+        report = judge(
+            entries, api, client, fixtures=fixtures, seed=seed, source=source, accounts=accounts, since=since
+        )
+    except UnknownClient as exc:
+        raise click.UsageError(str(exc)) from exc
+    finish(Console(), report, out)
+
+
+def _read_journal_file(path: Path) -> Any:
+    try:
+        page = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.UsageError(
+            f"{path} is not a JSON journal (`koppelbox journal --json` writes one): {exc}"
+        ) from exc
+    if not isinstance(page, list) and not (isinstance(page, dict) and isinstance(page.get("entries"), list)):
+        raise click.UsageError(f"{path} is not a journal: expected `koppelbox journal --json` output")
+    return page

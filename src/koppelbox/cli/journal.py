@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from koppelbox.cli.remote import DEFAULT_URL, admin_token_option, fetch_journal
+from koppelbox.cli.remote import DEFAULT_URL, admin_token_option, fetch_journal_page
 
 
 @click.command()
@@ -20,8 +20,17 @@ from koppelbox.cli.remote import DEFAULT_URL, admin_token_option, fetch_journal
 @click.option("--status", type=click.IntRange(100, 599), help="Only this HTTP status.")
 @click.option("--errors", "errors_only", is_flag=True, help="Only 4xx and 5xx answers.")
 @click.option("--operation", help="Only this operationId.")
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="The newest N entries.")
-@click.option("--json", "as_json", is_flag=True, help="Full entries as JSON (input for `koppelbox certify`).")
+@click.option(
+    "--limit",
+    type=click.IntRange(1),
+    help="The newest N entries (default: 50 in the table, all of them with --json).",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="The journal as JSON: entries and per-client accounts of lost ones (input for `koppelbox certify`).",
+)
 def journal(
     url: str,
     admin_token: str,
@@ -30,17 +39,21 @@ def journal(
     status: int | None,
     errors_only: bool,
     operation: str | None,
-    limit: int,
+    limit: int | None,
     as_json: bool,
 ) -> None:
     """Show the requests a running sandbox recorded, with secrets masked."""
-    entries = fetch_journal(url, admin_token, client=client, api=api, status=status, operation=operation)
+    page = fetch_journal_page(url, admin_token, client=client, api=api, status=status, operation=operation)
+    entries = page["entries"]
     if errors_only:
         entries = [e for e in entries if e["status"] >= 400]
-    entries = entries[-limit:]
     if as_json:
-        click.echo(json.dumps(entries, indent=2, ensure_ascii=False))
+        # The page as the control plane answers it, so that `certify --journal` can tell a whole journal
+        # from one that lost some of a client's exchanges (the accounts).
+        page["entries"] = entries[-limit:] if limit else entries
+        click.echo(json.dumps(page, indent=2, ensure_ascii=False))
         return
+    entries = entries[-(limit or 50) :]
     table = Table(title=f"{len(entries)} journal entries from {url}", title_justify="left")
     for column in ("seq", "time", "client", "operation", "request", "status", "what was wrong"):
         table.add_column(column, overflow="fold")

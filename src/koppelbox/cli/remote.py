@@ -41,7 +41,12 @@ def get_json(base_url: str, path: str, admin_token: str, query: dict[str, Any] |
         raise click.ClickException(f"cannot reach the sandbox at {base_url}: {exc.reason}") from exc
 
 
+def fetch_journal_page(base_url: str, admin_token: str, **filters: Any) -> dict[str, Any]:
+    """The whole `GET /sandbox/journal` answer: the entries and the per-client accounts of lost ones."""
+    page: dict[str, Any] = get_json(base_url, "/sandbox/journal", admin_token, {"limit": 100000, **filters})
+    return page
+
+
 def fetch_journal(base_url: str, admin_token: str, **filters: Any) -> list[dict[str, Any]]:
-    page = get_json(base_url, "/sandbox/journal", admin_token, {"limit": 100000, **filters})
-    entries: list[dict[str, Any]] = page["entries"]
+    entries: list[dict[str, Any]] = fetch_journal_page(base_url, admin_token, **filters)["entries"]
     return entries

@@ -28,10 +28,11 @@ _WORDS = {
 
 
 def summarise(console: Console, report: Report, paths: dict[str, Path]) -> None:
+    # soft_wrap: a line is never broken inside a path or a message, so logs and greps see it whole.
     for verdict in report.verdicts:
         # Titles and details quote what a partner sent: text, never rich markup.
         text = escape(f"{verdict.title}: {verdict.detail}")
-        console.print(f"{_MARKS[str(verdict.outcome)]}  {text}", highlight=False)
+        console.print(f"{_MARKS[str(verdict.outcome)]}  {text}", highlight=False, soft_wrap=True)
     counts = report.counts()
     status = report.status
     console.print(
@@ -39,13 +40,14 @@ def summarise(console: Console, report: Report, paths: dict[str, Path]) -> None:
         f"({counts['pass']} passed, {counts['fail']} failed, {counts['not-exercised']} not exercised, "
         f"{counts['skip']} not applicable)",
         highlight=False,
+        soft_wrap=True,
     )
     if report.coverage is not None:
-        console.print(f"coverage: {report.coverage_text()}", highlight=False)
+        console.print(f"coverage: {report.coverage_text()}", highlight=False, soft_wrap=True)
     for reason in report.incomplete_reasons:
-        console.print(f"[yellow]missing:[/yellow] {escape(reason)}", highlight=False)
+        console.print(f"[yellow]missing:[/yellow] {escape(reason)}", highlight=False, soft_wrap=True)
     for kind, path in paths.items():
-        console.print(f"  {kind:<6} {escape(str(path))}", highlight=False)
+        console.print(f"  {kind:<6} {escape(str(path))}", highlight=False, soft_wrap=True)
 
 
 def finish(console: Console, report: Report, out: Path) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from koppelbox.conformance import handling
+from koppelbox.conformance.evidence import evidence_lost
 from koppelbox.conformance.meta import provenance, spec_for
 from koppelbox.conformance.outcomes import Outcomes, aanmeld_outcomes
 from koppelbox.conformance.requirements import ApiRequirements, load_requirements
@@ -19,6 +21,29 @@ from koppelbox.validator import contracts, payload, semantic
 DELIBERATE = "kbx-deliberate"  # `Prefer: kbx-deliberate` marks a request sent wrong on purpose
 
 
+class UnknownClient(LookupError):
+    """The client to judge is not in the journal (a typo, or the wrong API): a usage error, not a verdict."""
+
+
+def choose_client(entries: Sequence[JournalEntry], api: str, client: str | None) -> str:
+    """The client to judge: the one named, or the only one that used the API."""
+    using = sorted({e.client for e in entries if e.api == api and e.client})
+    if client is not None and client in using:
+        return client
+    listed = ", ".join(using) if using else "none"
+    if client is None:
+        if len(using) == 1:
+            return using[0]
+        raise UnknownClient(
+            f"name the client with --client; clients with {api} requests in the journal: {listed}"
+        )
+    close = difflib.get_close_matches(client, using, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    raise UnknownClient(
+        f"no client {client!r} with {api} requests in the journal{hint}; clients there: {listed}"
+    )
+
+
 def certify(
     entries: Sequence[JournalEntry],
     api: str,
@@ -27,26 +52,35 @@ def certify(
     fixtures: Path | None = None,
     seed: int = 0,
     source: str = "",
+    accounts: Mapping[str, Any] | None = None,
+    since: int = 0,
 ) -> Report:
+    """Judge `client`'s use of `api` from journal `entries` (all clients', oldest first or not).
+
+    `accounts` is the journal's per-client account (`GET /sandbox/journal`): with it, lost evidence is
+    known exactly; without it, only a journal whose entries run unbroken from #1 (or from `since`) counts
+    as whole. `since` judges only the client's exchanges after that journal `seq` (a later run).
+    """
     spec = spec_for(api)
     requirements = load_requirements()[spec.name]
     everything = sorted(entries, key=lambda e: e.seq)
-    clients = sorted({e.client for e in everything if e.api == spec.name and e.client})
-    if client is None:
-        if len(clients) != 1:
-            raise ValueError(
-                f"name the client with --client; the journal has {spec.name} requests from {clients}"
-            )
-        client = clients[0]
-    mine = [e for e in everything if e.client == client and e.api in (spec.name, "sandbox")]
+    client = choose_client(everything, spec.name, client)
+    mine = [e for e in everything if e.client == client and e.api in (spec.name, "sandbox") and e.seq > since]
     api_entries = [e for e in mine if e.api == spec.name]
     outcomes = aanmeld_outcomes(everything, fixtures, seed) if spec.name == "aanmeld" else {}
     report = Report(
         "certification",
         spec.name,
         client,
-        provenance(spec.name, seed=seed, source=source, requests_judged=len(api_entries)),
+        provenance(
+            spec.name,
+            seed=seed,
+            source=source,
+            requests_judged=len(api_entries),
+            judged_after_seq=since,
+        ),
     )
+    report.lost = evidence_lost(everything, client, accounts, since)
     report.verdicts += scenario_verdicts(api_entries, requirements, outcomes)
     report.verdicts += status_verdicts(api_entries, documented_error_statuses(spec.path), requirements)
     report.verdicts.append(payload_verdict(api_entries, spec.name))
@@ -115,13 +149,24 @@ def status_verdicts(
 
 
 def payload_verdict(entries: Sequence[JournalEntry], api: str) -> Verdict:
-    title = "Every payload sent conforms to the contract (schema and Dutch identifier rules)"
+    """Every JSON request body against its operation's contract. Other bodies (a multipart document upload,
+    form posts) are not JSON payloads: the journal keeps only a note of them, and the sandbox's own
+    answer (201, or 400/413/422 naming the part) already judged them against the contract."""
+    title = "Every JSON payload sent conforms to the contract (schema and Dutch identifier rules)"
     targets = _request_targets(api)
-    checked = 0
+    checked, other, unkept = 0, 0, 0
     wrong: list[dict[str, Any]] = []
     for entry in entries:
+        if entry.request_body is None or _deliberate(entry):
+            continue
+        if not _sent_as_json(entry):
+            other += 1
+            continue
         target = targets.get(entry.operation or "")
-        if target is None or not isinstance(entry.request_body, dict | list) or _deliberate(entry):
+        if target is None:
+            continue
+        if _placeholder(entry.request_body):
+            unkept += 1
             continue
         checked += 1
         findings = [
@@ -133,16 +178,40 @@ def payload_verdict(entries: Sequence[JournalEntry], api: str) -> Verdict:
             evidence = entry.to_dict()
             evidence["conformance_findings"] = [f.as_dict() for f in findings]
             wrong.append(evidence)
+    besides = (
+        f" {other} non-JSON bodies (uploads) were judged by the sandbox's answers instead." if other else ""
+    )
+    if unkept:
+        besides += f" {unkept} JSON bodies too large for the journal to keep were not judged."
     if checked == 0:
-        return Verdict("payloads", "payloads", title, Outcome.SKIP, "No request bodies were sent.")
+        return Verdict(
+            "payloads", "payloads", title, Outcome.SKIP, f"No JSON request bodies were sent.{besides}"
+        )
     if wrong:
         first = wrong[0]["conformance_findings"][0]
         detail = (
-            f"{len(wrong)} of {checked} request bodies break the contract; first: "
+            f"{len(wrong)} of {checked} JSON request bodies break the contract; first: "
             f"`{first['field']}` {first['message']} (mark deliberate tests with `Prefer: {DELIBERATE}`)."
         )
         return Verdict("payloads", "payloads", title, Outcome.FAIL, detail, wrong[:20])
-    return Verdict("payloads", "payloads", title, Outcome.PASS, f"All {checked} request bodies conform.")
+    return Verdict(
+        "payloads", "payloads", title, Outcome.PASS, f"All {checked} JSON request bodies conform.{besides}"
+    )
+
+
+def _sent_as_json(entry: JournalEntry) -> bool:
+    media = entry.request_headers.get("content-type", "").split(";")[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def _placeholder(body: Any) -> bool:
+    """The size note the journal keeps in place of a body it did not keep (journal/masking.py), or text."""
+    if not isinstance(body, dict | list):
+        return True
+    return isinstance(body, dict) and set(body) in (
+        {"binary", "bytes", "content_type"},
+        {"truncated", "bytes", "content_type"},
+    )
 
 
 def _request_targets(api: str) -> dict[str, contracts.Target]:

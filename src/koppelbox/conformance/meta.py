@@ -9,6 +9,7 @@ from typing import Any
 from koppelbox import __version__
 from koppelbox.rules.clock import rfc3339
 from koppelbox.server.app import ApiSpec, discover_specs
+from koppelbox.server.fastpath.specs import document as contract_document
 
 
 def spec_for(api: str) -> ApiSpec:
@@ -28,6 +29,7 @@ def provenance(api: str, **extra: Any) -> dict[str, Any]:
         "contract": {
             "file": spec.path.name,
             "title": spec.title,
+            "version": str(contract_document(spec.path)["info"]["version"]),
             "sha256": hashlib.sha256(spec.path.read_bytes()).hexdigest(),
         },
         **extra,

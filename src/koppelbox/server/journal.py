@@ -124,7 +124,7 @@ class JournalMiddleware:
             # elided form now: a ring of pending entries must not hold megabytes each until someone reads it.
             exchange.request_body = capture_body(raw_request, exchange.request_type(), self.body_limit)
             exchange.raw_request = b""
-        self.sandbox.journal.record_later(exchange.build)
+        self.sandbox.journal.record_later(exchange.build, client)
 
     def _client_of(
         self, token: str | None, authorization: str | None, raw_body: bytes, content_type: str | None

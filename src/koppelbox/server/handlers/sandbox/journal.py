@@ -28,6 +28,7 @@ async def list_journal(
         "capacity": journal.capacity,
         "size": len(journal),
         "dropped": journal.dropped,
+        "accounts": journal.accounts(),
         "entries": [entry.to_dict() for entry in entries],
     }, 200
 
