@@ -104,6 +104,9 @@ def _provenance(report: Report) -> dict[str, str]:
     }
     if meta.get("source"):
         found["journal"] = str(meta["source"])
+    coverage = report.coverage_text()
+    if coverage:
+        found["coverage"] = coverage
     return found
 
 
