@@ -9,19 +9,11 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from koppelbox.cli.certify import summarise
+from koppelbox.cli import preflight
 from koppelbox.cli.options import store_options
-from koppelbox.conformance.reports import write_reports
-from koppelbox.conformance.verdicts import Report
+from koppelbox.cli.reporting import finish
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
-
-
-def _finish(console: Console, report: Report, out: Path) -> None:
-    paths = write_reports(report, out)
-    summarise(console, report, paths)
-    if not report.passed:
-        raise SystemExit(1)
 
 
 @click.command()
@@ -36,6 +28,24 @@ def _finish(console: Console, report: Report, out: Path) -> None:
     "--scopes",
     help="The token's scopes, space-separated, when --token is used (enables the scope-trimming check).",
 )
+@click.option(
+    "--id",
+    "id_options",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A value that exists on the server for a parameter: id, path.id, query.orgMasterId. Repeatable.",
+)
+@click.option(
+    "--ids",
+    "ids_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A YAML or JSON file mapping such names to values.",
+)
+@click.option(
+    "--allow-writes",
+    is_flag=True,
+    help="Run the operations that create, change or delete (always on for a local koppelbox sandbox).",
+)
 @click.option("--max-examples", type=click.IntRange(1), default=25, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--phase", "phases", multiple=True, type=click.Choice(PHASES), help="Repeatable; default all.")
@@ -49,28 +59,82 @@ def conformance(
     token_url: str | None,
     requested_scope: str | None,
     scopes: str | None,
+    id_options: tuple[str, ...],
+    ids_file: Path | None,
+    allow_writes: bool,
     max_examples: int,
     seed: int,
     phases: tuple[str, ...],
     out: Path,
 ) -> None:
-    """Test a vendor's own implementation against our contract; report per operation × status."""
+    """Test a vendor's own implementation against our contract; report per operation × status.
+
+    Exits 0 PASSED, 1 FAILED, 3 INCOMPLETE (an operation's success answer was never exercised), 2 on
+    bad input.
+    """
+    from koppelbox.conformance.local import is_local_sandbox
     from koppelbox.conformance.provider import ProviderRun, client_credentials_token, run_provider
 
+    if client_id and (token or not client_secret):
+        raise click.UsageError("use --client-id with --client-secret, not with --token")
+    ids = _ids(api, id_options, ids_file)
+    base_url = preflight.check_base_url(base_url)
+    preflight.check_reachable(base_url)
+    # Writing is safe only where the data is throw-away: a koppelbox sandbox on this machine.
+    sandbox = is_local_sandbox(base_url)
+    writes = allow_writes or sandbox
+    console = Console()
+    console.print(f"[bold]koppelbox conformance[/bold] {api} against {escape(base_url)} (seed {seed})")
+    console.print(_plan(api, writes, allow_writes), highlight=False, soft_wrap=True)  # one line, greppable
     granted = frozenset(scopes.split()) if scopes else None
     if client_id:
-        if token or not client_secret:
-            raise click.UsageError("use --client-id with --client-secret, not with --token")
+        assert client_secret is not None
         url = token_url or urljoin(base_url, "/sandbox/oauth2/token")
         try:
             token, granted = client_credentials_token(url, client_id, client_secret, requested_scope)
-        except OSError as exc:
+        except (OSError, ValueError, KeyError) as exc:
             raise click.ClickException(f"cannot get a token from {url}: {exc}") from exc
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    console = Console()
-    run = ProviderRun(api, base_url, headers, granted, max_examples, seed, phases or PHASES)
-    console.print(f"[bold]koppelbox conformance[/bold] {api} against {base_url} (seed {seed})")
-    _finish(console, run_provider(run, lambda line: console.print(escape(line), highlight=False)), out)
+    run = ProviderRun(
+        api,
+        base_url,
+        headers,
+        granted,
+        max_examples,
+        seed,
+        phases or PHASES,
+        allow_writes=writes,
+        ids=ids,
+        spare_existing=not sandbox,
+    )
+    finish(console, run_provider(run, lambda line: console.print(escape(line), highlight=False)), out)
+
+
+def _ids(api: str, id_options: tuple[str, ...], ids_file: Path | None) -> dict[str, str]:
+    """`--ids FILE` then `--id NAME=VALUE` (the command line wins), each name one the contract has."""
+    from koppelbox.conformance.provider import unknown_id_names
+
+    ids = preflight.load_ids(ids_file) if ids_file is not None else {}
+    ids.update(preflight.parse_id(text) for text in id_options)
+    unknown = unknown_id_names(api, ids)
+    if unknown:
+        raise click.BadParameter(
+            f"no operation of the {api} contract has a parameter {', '.join(unknown)}", param_hint="--id"
+        )
+    return ids
+
+
+def _plan(api: str, writes: bool, asked: bool) -> str:
+    """One line, before any request, saying whether the run will change data on the server."""
+    from koppelbox.conformance.provider import write_operations
+
+    names = ", ".join(op.operation_id for op in write_operations(api))
+    if not names:
+        return "read-only: the contract has no operation that creates, changes or deletes"
+    if not writes:
+        return f"read-only: will not run {names} (pass --allow-writes)"
+    why = "--allow-writes" if asked else "a local koppelbox sandbox"
+    return f"writes allowed ({why}): will run {names}, and delete what it creates"
 
 
 @click.command()
@@ -93,4 +157,4 @@ def fuzz(api: str, fixtures: Path | None, seed: int, max_examples: int, no_state
         stateful=not no_stateful,
         progress=lambda line: console.print(escape(line), highlight=False),
     )
-    _finish(console, report, out)
+    finish(console, report, out)

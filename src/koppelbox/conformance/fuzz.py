@@ -49,5 +49,8 @@ def fuzz_sandbox(
     headers, scopes = sandbox_credentials(spec.path, store)
     phases = ("examples", "coverage", "fuzzing", *(("stateful",) if stateful else ()))
     with serving(create_app(store, validate_responses=True)) as url:
-        run = ProviderRun(spec.name, url + spec.prefix, headers, scopes, max_examples, seed, phases)
+        # The sandbox served here is throw-away: writes are what the stateful sequences need.
+        run = ProviderRun(
+            spec.name, url + spec.prefix, headers, scopes, max_examples, seed, phases, allow_writes=True
+        )
         return run_provider(run, progress)

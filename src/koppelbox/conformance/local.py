@@ -37,3 +37,46 @@ def serving(app: Any, host: str = "127.0.0.1", start_timeout: float = 20.0) -> I
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def sandbox_health(origin: str, timeout: float = 3.0) -> dict[str, Any] | None:
+    """`GET {origin}/sandbox/health` when it answers like koppelbox's (`status` ok, a `version`, a list of
+    `apis`), else None."""
+    import json
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{origin.rstrip('/')}/sandbox/health", timeout=timeout) as response:
+            body = json.loads(response.read(64 * 1024))
+    except (OSError, ValueError):
+        return None
+    looks_right = (
+        isinstance(body, dict)
+        and body.get("status") == "ok"
+        and isinstance(body.get("version"), str)
+        and isinstance(body.get("apis"), list)
+    )
+    return body if looks_right else None
+
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def is_local_sandbox(base_url: str, timeout: float = 3.0) -> bool:
+    """A koppelbox sandbox on this machine: its data is throw-away, so a run may write there. Both must
+    hold: a server elsewhere could answer like our health probe (a vendor running koppelbox as a proxy,
+    say), and a loopback port could be a vendor's tunnel to production."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    if not parts.hostname or not is_loopback(parts.hostname):
+        return False
+    return sandbox_health(f"{parts.scheme}://{parts.netloc}", timeout) is not None

@@ -44,7 +44,9 @@ def _sample(parameter: Mapping[str, Any]) -> str:
     return str(value if value is not None else "kbx-probe")
 
 
-def _operations(contract: contracts.Contract) -> Iterator[tuple[str, str, Mapping[str, Any], Any]]:
+def _operations(
+    contract: contracts.Contract, allow_writes: bool, values: Mapping[str, str]
+) -> Iterator[tuple[str, str, Mapping[str, Any], Any]]:
     secured_by_default = bool(contract.raw.get("security"))
     for template, raw_item in contract.raw.get("paths", {}).items():
         item = contract.resolve(raw_item)
@@ -52,6 +54,8 @@ def _operations(contract: contracts.Contract) -> Iterator[tuple[str, str, Mappin
             operation = item.get(method)
             if not isinstance(operation, Mapping):
                 continue
+            if method != "get" and not allow_writes:
+                continue  # a server that ignored the missing token would really change its data
             security = operation.get("security")
             if not (security if security is not None else secured_by_default):
                 continue
@@ -59,17 +63,26 @@ def _operations(contract: contracts.Contract) -> Iterator[tuple[str, str, Mappin
             path = template
             for parameter in parameters:
                 if parameter.get("in") == "path":
-                    path = path.replace("{" + parameter["name"] + "}", _sample(parameter))
+                    value = values.get(parameter["name"]) or _sample(parameter)
+                    path = path.replace("{" + parameter["name"] + "}", value)
             schema = (
                 operation.get("responses", {}).get("401", {}).get("content", {}).get("application/json", {})
             ).get("schema")
             yield f"{method.upper()} {template}", method.upper(), {"path": path}, schema
 
 
-def probe_authentication(api: str, base_url: str, timeout: float = 10.0) -> list[ProbeResult]:
+def probe_authentication(
+    api: str,
+    base_url: str,
+    timeout: float = 10.0,
+    allow_writes: bool = True,
+    values: Mapping[str, str] | None = None,
+) -> list[ProbeResult]:
+    """`values`: path parameter values that exist on the server (`--id`), else the contract's examples.
+    Without `allow_writes` only reading operations are probed."""
     contract = next(c for c in contracts.load() if c.matches(api))
     results = []
-    for label, method, where, schema in _operations(contract):
+    for label, method, where, schema in _operations(contract, allow_writes, values or {}):
         for headers in ({}, {"Authorization": f"Bearer {INVALID_TOKEN}"}):
             results.append(
                 _probe(api, label, method, base_url.rstrip("/") + where["path"], headers, schema, timeout)
