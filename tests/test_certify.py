@@ -67,7 +67,7 @@ def well_behaved_wimpel_run(s: Session) -> None:
     s.put("/wimpel/v1/organisations/KBX-NEW1", json={"sourceId": "src-2"}, headers=NOORDSTAR)
     s.delete("/wimpel/v1/organisations/KBX-NEW1", headers=NOORDSTAR)
     # The catalogue's error scenarios, each handled the way docs/scenarios.md asks.
-    s.get("/wimpel/v1/organisations?limit=0", headers=NOORDSTAR)
+    s.get("/wimpel/v1/organisations?limit=0", headers={**NOORDSTAR, "Prefer": "kbx-deliberate"})
     s.get("/wimpel/v1/organisations", headers=bearer("kbx-noordstar-expired"))
     form = {
         "grant_type": "client_credentials",
@@ -245,11 +245,12 @@ def test_a_well_behaved_eduv_consumer_is_certified(clocked_session: Session, clo
         "orgId=16SK01&orgIdType=V_ID",
         "orgId=16SK01&orgIdType=V_ID&filterByOrgId=true",
         "orgMasterId=100X016&schoolPeriodId=schooljaar-2025-2026",
-        "orgMasterId=100X016&orgId=16SK&orgIdType=OIE_CODE",  # 400
         "orgId=98YB&orgIdType=OIE_CODE",  # 403
         "orgMasterId=KBX-404",  # 404
     ]:
         s.get(f"{school}?{query}", headers=token)
+    deliberate = {**token, "Prefer": "kbx-deliberate"}  # both ways of naming the school: 400
+    s.get(f"{school}?orgMasterId=100X016&orgId=16SK&orgIdType=OIE_CODE", headers=deliberate)
     s.get(f"{school}?orgMasterId=KBX-429", headers=token)
     s.wait(2.1)
     s.get(f"{school}?orgMasterId=100X016", headers={**token, "Prefer": "kbx-scenario=503"})
@@ -314,3 +315,13 @@ def test_a_well_behaved_enrolment_portal_is_certified(clocked_session: Session, 
     s.post(url, json=enrolment(), headers=token)
     report = certify(s.journal(), "aanmeld", "partner-inschrijfwijzer")
     assert [(v.id, v.detail) for v in report.verdicts if v.outcome is Outcome.FAIL] == []
+
+
+def test_a_query_outside_the_contract_fails_the_payload_check(session: Session) -> None:
+    consumer = bearer("kbx-sleutelbos")
+    session.get("/eduv/v1/employees/school?orgId=16SK&orgIdType=BRIN", headers=consumer)
+    session.get("/eduv/v1/employees/school?orgId=16SK01&orgIdType=V_ID&filterByOrgId=true", headers=consumer)
+    payloads = next(v for v in certify(session.journal(), "eduv", None).verdicts if v.id == "payloads")
+    assert payloads.outcome is Outcome.FAIL
+    assert [f["field"] for f in payloads.evidence[0]["conformance_findings"]] == ["orgIdType"]
+    assert len(payloads.evidence) == 1  # `filterByOrgId=true` is the boolean the contract asks for

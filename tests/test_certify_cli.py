@@ -203,7 +203,7 @@ def test_an_upload_is_not_judged_as_a_json_payload(sandbox: str, tmp_path: Path)
     )
     payloads = next(v for v in evidence(tmp_path)["verdicts"] if v["id"] == "payloads")
     assert payloads["outcome"] == "pass", payloads
-    assert "All 1 JSON request bodies conform" in payloads["detail"]
+    assert "All 1 payloads conform" in payloads["detail"]
     assert "1 non-JSON bodies (uploads) were judged by the sandbox's answers" in payloads["detail"]
     assert result.exit_code == 1  # far from certified, but not for the upload
 

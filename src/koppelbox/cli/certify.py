@@ -14,11 +14,12 @@ from koppelbox.cli.remote import admin_token_option, fetch_journal_page
 from koppelbox.cli.reporting import finish
 from koppelbox.conformance.certify import UnknownClient
 from koppelbox.conformance.certify import certify as judge
+from koppelbox.contracts import api_names
 from koppelbox.journal import JournalEntry
 
 
 @click.command()
-@click.option("--api", required=True, type=click.Choice(["aanmeld", "eduv", "wimpel"]))
+@click.option("--api", required=True, type=click.Choice(api_names()))
 @click.option("--client", help="The client id to judge (needed when several clients used the API).")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--url", help="Read the journal of the sandbox running here (e.g. http://127.0.0.1:8080).")

@@ -10,13 +10,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from koppelbox.cli.remote import DEFAULT_URL, admin_token_option, fetch_journal_page
+from koppelbox.contracts import api_names
 
 
 @click.command()
 @click.option("--url", default=DEFAULT_URL, show_default=True, help="Base URL of the running sandbox.")
 @admin_token_option
 @click.option("--client", help="Only this client id.")
-@click.option("--api", help="Only this API (wimpel, eduv, aanmeld, sandbox).")
+@click.option("--api", type=click.Choice(api_names(control_plane=True)), help="Only this API.")
 @click.option("--status", type=click.IntRange(100, 599), help="Only this HTTP status.")
 @click.option("--errors", "errors_only", is_flag=True, help="Only 4xx and 5xx answers.")
 @click.option("--operation", help="Only this operationId.")

@@ -10,12 +10,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from koppelbox.contracts import api_names
 from koppelbox.scenarios import load_catalogue
 from koppelbox.scenarios.markdown import render_markdown
 
 
 @click.command()
-@click.option("--api", help="Only this API (wimpel, eduv, aanmeld).")
+@click.option("--api", type=click.Choice(api_names()), help="Only this API.")
 @click.option("--markdown", is_flag=True, help="The docs table (docs/scenarios.md is this output).")
 @click.option("--json", "as_json", is_flag=True, help="The catalogue as JSON.")
 def scenarios(api: str | None, markdown: bool, as_json: bool) -> None:

@@ -7,18 +7,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from koppelbox import contracts
 from koppelbox.conformance import handling
 from koppelbox.conformance.evidence import evidence_lost
 from koppelbox.conformance.meta import provenance, spec_for
 from koppelbox.conformance.outcomes import Outcomes, aanmeld_outcomes
+from koppelbox.conformance.payloads import DELIBERATE, payload_verdict
 from koppelbox.conformance.requirements import ApiRequirements, load_requirements
 from koppelbox.conformance.verdicts import Outcome, Report, Verdict
 from koppelbox.journal import JournalEntry
-from koppelbox.validator import contracts, payload, semantic
 
-DELIBERATE = "kbx-deliberate"  # `Prefer: kbx-deliberate` marks a request sent wrong on purpose
+__all__ = ["DELIBERATE", "UnknownClient", "certify", "choose_client"]
 
 
 class UnknownClient(LookupError):
@@ -113,13 +112,10 @@ def scenario_verdicts(
 
 
 def documented_error_statuses(spec_path: Path) -> list[int]:
-    document = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
     return sorted(
         {
             int(status)
-            for item in document.get("paths", {}).values()
-            for operation in item.values()
-            if isinstance(operation, dict)
+            for _, _, operation in contracts.operations(contracts.document(spec_path))
             for status in operation.get("responses", {})
             if str(status).isdigit() and int(status) >= 400
         }
@@ -146,94 +142,3 @@ def status_verdicts(
             )
         )
     return verdicts
-
-
-def payload_verdict(entries: Sequence[JournalEntry], api: str) -> Verdict:
-    """Every JSON request body against its operation's contract. Other bodies (a multipart document upload,
-    form posts) are not JSON payloads: the journal keeps only a note of them, and the sandbox's own
-    answer (201, or 400/413/422 naming the part) already judged them against the contract."""
-    title = "Every JSON payload sent conforms to the contract (schema and Dutch identifier rules)"
-    targets = _request_targets(api)
-    checked, other, unkept = 0, 0, 0
-    wrong: list[dict[str, Any]] = []
-    for entry in entries:
-        if entry.request_body is None or _deliberate(entry):
-            continue
-        if not _sent_as_json(entry):
-            other += 1
-            continue
-        target = targets.get(entry.operation or "")
-        if target is None:
-            continue
-        if _placeholder(entry.request_body):
-            unkept += 1
-            continue
-        checked += 1
-        findings = [
-            f
-            for f in payload.validate(target, entry.request_body, f"#{entry.seq}", semantic.Context())
-            if not _elided(entry.request_body, f.pointer)
-        ]
-        if findings:
-            evidence = entry.to_dict()
-            evidence["conformance_findings"] = [f.as_dict() for f in findings]
-            wrong.append(evidence)
-    besides = (
-        f" {other} non-JSON bodies (uploads) were judged by the sandbox's answers instead." if other else ""
-    )
-    if unkept:
-        besides += f" {unkept} JSON bodies too large for the journal to keep were not judged."
-    if checked == 0:
-        return Verdict(
-            "payloads", "payloads", title, Outcome.SKIP, f"No JSON request bodies were sent.{besides}"
-        )
-    if wrong:
-        first = wrong[0]["conformance_findings"][0]
-        detail = (
-            f"{len(wrong)} of {checked} JSON request bodies break the contract; first: "
-            f"`{first['field']}` {first['message']} (mark deliberate tests with `Prefer: {DELIBERATE}`)."
-        )
-        return Verdict("payloads", "payloads", title, Outcome.FAIL, detail, wrong[:20])
-    return Verdict(
-        "payloads", "payloads", title, Outcome.PASS, f"All {checked} JSON request bodies conform.{besides}"
-    )
-
-
-def _sent_as_json(entry: JournalEntry) -> bool:
-    media = entry.request_headers.get("content-type", "").split(";")[0].strip().lower()
-    return media == "application/json" or media.endswith("+json")
-
-
-def _placeholder(body: Any) -> bool:
-    """The size note the journal keeps in place of a body it did not keep (journal/masking.py), or text."""
-    if not isinstance(body, dict | list):
-        return True
-    return isinstance(body, dict) and set(body) in (
-        {"binary", "bytes", "content_type"},
-        {"truncated", "bytes", "content_type"},
-    )
-
-
-def _request_targets(api: str) -> dict[str, contracts.Target]:
-    for contract in contracts.load():
-        if contract.matches(api):
-            return {t.operation: t for t in contract.targets if t.part == "request" and t.operation}
-    return {}
-
-
-def _deliberate(entry: JournalEntry) -> bool:
-    return DELIBERATE in entry.request_headers.get("prefer", "").lower()
-
-
-def _elided(body: Any, pointer: str) -> bool:
-    """A finding on a value the journal shortened (a base64 document) says nothing about what was sent."""
-    value = body
-    for part in [p for p in pointer.split("/") if p][:50]:
-        key = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(value, list) and key.isdigit() and int(key) < len(value):
-            value = value[int(key)]
-        elif isinstance(value, dict) and key in value:
-            value = value[key]
-        else:
-            return False
-    return isinstance(value, str) and value.endswith("characters, elided)")

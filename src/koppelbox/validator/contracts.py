@@ -15,12 +15,12 @@ from typing import Any, Literal
 
 import yaml
 
+from koppelbox.contracts import OPERATION_METHODS, document
 from koppelbox.resources import openapi_dir
 
 Part = Literal["request", "response", "query", "schema"]
 PARTS: tuple[Part, ...] = ("request", "response", "query", "schema")
-# The keys of an OpenAPI path item that are operations (the rest are parameters, summary, servers, ...).
-OPERATION_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+__all__ = ["OPERATION_METHODS", "Contract", "ContractError", "Target", "load"]
 
 # The sandbox's own control plane is not something a vendor sends payloads to; it is only a candidate
 # when named with --api.
@@ -110,16 +110,14 @@ def load(paths: Iterable[Path] | None = None) -> list[Contract]:
 
 def _load_one(path: Path) -> Contract:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        parsed = document(path)  # shared with the server and the conformance runner: never changed here
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ContractError(f"cannot read contract {path}: {exc}") from exc
-    if not isinstance(document, Mapping) or "paths" not in document:
+    if not isinstance(parsed, Mapping) or "paths" not in parsed:
         raise ContractError(f"{path} is not an OpenAPI document")
-    servers = document.get("servers") or [{"url": "/" + path.stem}]
+    servers = parsed.get("servers") or [{"url": "/" + path.stem}]
     name = str(servers[0].get("url", path.stem)).rstrip("/").rsplit("/", 1)[-1] or path.stem
-    contract = Contract(
-        name, path.stem, path, str(document.get("info", {}).get("title", path.stem)), document
-    )
+    contract = Contract(name, path.stem, path, str(parsed.get("info", {}).get("title", path.stem)), parsed)
     contract.targets = _targets(contract)
     return contract
 
