@@ -1,4 +1,4 @@
-"""Aanmeld-API: an enrolment's path through the store, rule by rule (domain.md §1), without HTTP.
+"""Aanmeld-API: an enrolment's path through the store, rule by rule (docs/aanmeld.md), without HTTP.
 
 Runs on the seeded fixtures: 99XA has pupils 26001-26006 (26003/26005 are twins without a PGN, 26004
 their sister) and two look-alike parents "J. Bakker" at Kerkpad 7; 98YB's range 500-502 has one number

@@ -1,4 +1,4 @@
-"""Aanmeld-API rules one by one, without HTTP or store (domain.md §1)."""
+"""Aanmeld-API rules one by one, without HTTP or store (docs/aanmeld.md, "The rules")."""
 
 from __future__ import annotations
 

@@ -1,13 +1,15 @@
 """The in-memory store: every part built from the same fixtures, every part reset together.
 
-Thread-safe (each part guards its own state with a lock), indexed by the keys the rules look up,
-and imports no web framework.
+One implementation of the storage seam in `store/interfaces.py` (`StoreBackend` and one Protocol per
+API). Thread-safe (each part guards its own state: Aanmeld with a lock per school, see
+`store/aanmeld_records.py`), indexed by the keys the rules look up, and imports no web framework.
 """
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from koppelbox.resources import fixtures_dir
 from koppelbox.rules.clock import Clock, utc_now
@@ -15,6 +17,7 @@ from koppelbox.store.aanmeld import AanmeldStore
 from koppelbox.store.eduv import EmployeeDirectory
 from koppelbox.store.fixtures import Fixtures, load_fixtures
 from koppelbox.store.identity import IdentityStore
+from koppelbox.store.interfaces import StoreBackend
 from koppelbox.store.wimpel import OrganisationStore
 
 
@@ -51,3 +54,10 @@ class Store:
         """Back to the seeded state: data and issued tokens. Static tokens keep working."""
         with self._reset_lock:
             self._build()
+
+
+if TYPE_CHECKING:
+
+    def _implements_the_seam(store: Store) -> StoreBackend:
+        """Never called: mypy checks here that the in-memory store offers all that front ends may use."""
+        return store

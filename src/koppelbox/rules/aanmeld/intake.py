@@ -1,8 +1,9 @@
-"""What happens to one enrolment on receipt (domain.md §1 rules 1-9), applied to one school's records.
+"""What happens to one enrolment on receipt (docs/aanmeld.md, rules 1-23), applied to one school's records.
 
 The caller has checked the Dutch data (`validation`) and the documents (`documents.accept`) already, and
-holds the store's lock. What is refused here (activation, an unknown location, a used-up stamnummer range)
-is refused before the first change, so a refused enrolment leaves nothing behind.
+calls these functions inside one unit of work over the school's records (ARCHITECTURE.md, "Storage").
+What is refused here (activation, an unknown location, a used-up stamnummer range) is refused before the
+first change, so a refused enrolment leaves nothing behind even where the unit of work cannot roll back.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from koppelbox.rules.aanmeld import matching, origin
+from koppelbox.rules.aanmeld import matching, origin, stamnummer
 from koppelbox.rules.aanmeld.documents import Attachment
 from koppelbox.rules.aanmeld.records import API, Document, Enrolment, Partner, Pupil, SchoolRecords
 from koppelbox.rules.errors import FieldError, Forbidden, NotFound
@@ -67,7 +68,7 @@ def new_pupil(
 ) -> Pupil:
     """A pupil as the first enrolment creates it; raises RangeExhausted before anything is stored."""
     config = records.config
-    number = records.assign_stamnummer()
+    number = stamnummer.or_exhausted(records.lowest_free_stamnummer())
     vooropleiding = body.get("vooropleiding") or {}
     advies = vooropleiding.get("advies")
     return Pupil(
@@ -93,14 +94,17 @@ def _link_parents(
     records: SchoolRecords, pupil: Pupil, sent: Sequence[Mapping[str, Any]], now: str
 ) -> list[dict[str, Any]]:
     outcome = []
+    # Kept here rather than re-read from `pupil`: a backend may hand out snapshots (see SchoolRecords).
+    linked = set(pupil.ouders)
     for ouder in sent:
         key = matching.parent_key(ouder)
         candidates = records.parents_by_key(key)
-        own = [p for p in candidates if p.id in pupil.ouders]
-        others = [p for p in candidates if p.id not in pupil.ouders and records.children_of(p.id)]
+        own = [p for p in candidates if p.id in linked]
+        others = [p for p in candidates if p.id not in linked and records.children_of(p.id)]
         found = matching.find_parent(own, others, ouder)
         parent = found or records.add_parent(dict(ouder), API, now)
         records.link(parent.id, pupil.stamnummer)
+        linked.add(parent.id)
         outcome.append({"ouderId": parent.id, "nieuw": found is None})
     return outcome
 
@@ -124,9 +128,7 @@ def _attach(
         aanmeld_api_id=enrolment.aanmeld_api_id,
         ontvangen=now,
     )
-    records.documents[document.id] = document
-    enrolment.documenten.append(document.id)
-    records.pupils[enrolment.stamnummer].documenten.append(document.id)
+    records.add_document(document)
     return document
 
 
@@ -161,18 +163,18 @@ def enrol(
     if pupil is None:
         pupil = new_pupil(records, body, partner, known_advice, now)  # last point of refusal
         records.add_pupil(pupil)
+    enrolment_id = new_id()
     enrolment = Enrolment(
-        id=new_id(),
+        id=enrolment_id,
         stamnummer=pupil.stamnummer,
         client_id=partner.client_id,
         aanmeld_api_id=partner.aanmeld_api_id,
         ontvangen=now,
         verzonden=without_contents(body),
         nieuwe_leerling=created,
+        ouders=_link_parents(records, pupil, body.get("ouders") or [], now),
     )
-    records.enrolments[enrolment.id] = enrolment
-    pupil.aanmeldingen.append(enrolment.id)
-    enrolment.ouders = _link_parents(records, pupil, body.get("ouders") or [], now)
+    records.add_enrolment(enrolment)
     for attachment in attachments:
         _attach(records, enrolment, attachment, new_id(), now)
     return Receipt(enrolment.id, now)

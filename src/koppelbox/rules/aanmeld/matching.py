@@ -1,4 +1,5 @@
-"""Who is this? Pupil and parent lookup keys and the tie-breaks Magister applies (domain.md §1 rules 2, 5).
+"""Who is this? Pupil and parent lookup keys and the tie-breaks Magister applies (docs/aanmeld.md, rules
+6-8 and 13-16).
 
 Keys are compared after normalising away what a portal and a school typically write differently:
 case and whitespace in names, the space in a postcode, dots in initials, the notation of a mobile number.

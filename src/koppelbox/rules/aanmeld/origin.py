@@ -1,4 +1,4 @@
-"""Prior education: where the school of origin and the school advice land (domain.md §1 rules 6, 7)."""
+"""Prior education: where the school of origin and the school advice land (docs/aanmeld.md, rules 17, 18)."""
 
 from __future__ import annotations
 

@@ -1,16 +1,20 @@
 """One school's Magister data as the Aanmeld-API touches it: configuration, pupils, parents, enrolments
-and documents, with the indexes the matching rules look up. Plain data; locking is the store's job."""
+and documents, and `SchoolRecords`, the interface through which the rules read and change them.
+
+Plain data and an interface; keeping the records (indexes, locks, transactions) is the store's job
+(ARCHITECTURE.md, "Storage: the seam, units of work, what a backend must guarantee").
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from koppelbox.rules.aanmeld import stamnummer as numbering
 from koppelbox.rules.aanmeld.matching import ParentKey, PupilKey, parent_key, pupil_key
 from koppelbox.rules.aanmeld.origin import RelatedSchool
 
-API = "aanmeld-api"  # created by an enrolment: the school may delete it (domain.md §1 rule 11)
+API = "aanmeld-api"  # created by an enrolment: the school may delete it (docs/aanmeld.md, rule 23)
 SCHOOL = "school"  # entered by the school itself (seeded): never deleted through the sandbox
 
 
@@ -103,104 +107,71 @@ class Document:
         return len(self.inhoud)
 
 
-class SchoolRecords:
-    def __init__(self, config: SchoolConfig) -> None:
-        self._config = config
-        # Every number of the range below this one is taken: new pupils need not walk past them again.
-        self._taken_below = 0
-        self.pupils: dict[int, Pupil] = {}
-        self.parents: dict[int, Parent] = {}
-        self.enrolments: dict[str, Enrolment] = {}
-        self.documents: dict[str, Document] = {}
-        self._by_pgn: dict[str, int] = {}
-        self._by_key: dict[PupilKey, set[int]] = {}
-        self._parents_by_key: dict[ParentKey, list[int]] = {}
-        self._children: dict[int, set[int]] = {}  # parent id -> stamnummers
-        self._next_parent_id = 1
+class SchoolRecords(Protocol):
+    """One school's records as the rules see them, for the length of one unit of work.
+
+    Entities handed out belong to the records: the rules read them and change them only through the
+    methods below, so that a backend which stores rows (not objects) sees every change. A backend may
+    hand out snapshots; what the rules changed is visible to their next read within the same unit.
+    """
 
     @property
-    def config(self) -> SchoolConfig:
-        return self._config
+    def config(self) -> SchoolConfig: ...
 
-    @config.setter
-    def config(self, config: SchoolConfig) -> None:
-        self._config = config
-        self._taken_below = 0  # the range may have moved
+    @property
+    def pupils(self) -> Mapping[int, Pupil]: ...  # by stamnummer
 
-    # pupils
+    @property
+    def parents(self) -> Mapping[int, Parent]: ...  # by id, in creation order
 
-    def assign_stamnummer(self) -> int:
-        """The lowest free stamnummer of the range; RangeExhausted when there is none."""
-        return numbering.assign(
-            self.config.laagste, self.config.hoogste, self.pupils, start=self._taken_below
-        )
+    @property
+    def enrolments(self) -> Mapping[str, Enrolment]: ...
 
-    def add_pupil(self, pupil: Pupil) -> None:
-        if pupil.stamnummer in self.pupils:
-            raise ValueError(f"stamnummer {pupil.stamnummer} is already taken")
-        self.pupils[pupil.stamnummer] = pupil
-        if pupil.stamnummer == max(self._taken_below, self.config.laagste):
-            self._taken_below = pupil.stamnummer + 1
-        if pupil.pgn:
-            self._by_pgn.setdefault(pupil.pgn, pupil.stamnummer)
-        self._by_key.setdefault(pupil.key, set()).add(pupil.stamnummer)
+    @property
+    def documents(self) -> Mapping[str, Document]: ...
+
+    # the lookups of the matching rules (docs/aanmeld.md, rules 6-16)
 
     def pupil_by_pgn(self, pgn: str) -> Pupil | None:
-        stamnummer = self._by_pgn.get(pgn)
-        return self.pupils[stamnummer] if stamnummer is not None else None
+        """The pupil with this PGN; if the school entered several by hand, the one it entered first."""
+        ...
 
-    def stamnummers_by_key(self, key: PupilKey) -> set[int]:
-        return set(self._by_key.get(key, ()))
+    def stamnummers_by_key(self, key: PupilKey) -> Collection[int]: ...
+
+    def parents_by_key(self, key: ParentKey) -> list[Parent]:
+        """Parents with this key, oldest first."""
+        ...
+
+    def children_of(self, parent_id: int) -> Collection[int]: ...
+
+    def lowest_free_stamnummer(self) -> int | None:
+        """The lowest number of the configured range that no pupil holds; None when all are taken."""
+        ...
+
+    # changes
+
+    def reconfigure(self, config: SchoolConfig) -> None: ...
+
+    def add_pupil(self, pupil: Pupil) -> None:
+        """Store a new pupil; ValueError if its stamnummer is taken."""
+        ...
+
+    def add_parent(self, gegevens: dict[str, Any], bron: str, aangemaakt: str) -> Parent:
+        """Store a new parent under the next free id."""
+        ...
+
+    def link(self, parent_id: int, stamnummer: int) -> bool:
+        """Link a parent to a pupil (appended to `Pupil.ouders`); False if they were linked already."""
+        ...
+
+    def add_enrolment(self, enrolment: Enrolment) -> None:
+        """Store an enrolment and append it to its pupil's `aanmeldingen`."""
+        ...
+
+    def add_document(self, document: Document) -> None:
+        """Store a document and append it to its enrolment's and its pupil's `documenten`."""
+        ...
 
     def remove_pupil(self, stamnummer: int) -> Pupil:
         """The pupil with its enrolments and documents; parents no other pupil has are removed too."""
-        pupil = self.pupils.pop(stamnummer)
-        self._taken_below = min(self._taken_below, stamnummer)
-        if pupil.pgn and self._by_pgn.get(pupil.pgn) == stamnummer:
-            del self._by_pgn[pupil.pgn]
-            # Another pupil with the same PGN (entered by hand) becomes findable again.
-            for other in sorted(self.pupils.values(), key=lambda p: p.stamnummer):
-                if other.pgn == pupil.pgn:
-                    self._by_pgn[pupil.pgn] = other.stamnummer
-                    break
-        self._by_key[pupil.key].discard(stamnummer)
-        for enrolment_id in pupil.aanmeldingen:
-            self.enrolments.pop(enrolment_id, None)
-        for document_id in pupil.documenten:
-            self.documents.pop(document_id, None)
-        for parent_id in pupil.ouders:
-            children = self._children[parent_id]
-            children.discard(stamnummer)
-            if not children:
-                self._remove_parent(parent_id)
-        return pupil
-
-    # parents
-
-    def add_parent(self, gegevens: dict[str, Any], bron: str, aangemaakt: str) -> Parent:
-        parent = Parent(self._next_parent_id, gegevens, bron, aangemaakt)
-        self._next_parent_id += 1
-        self.parents[parent.id] = parent
-        self._parents_by_key.setdefault(parent.key, []).append(parent.id)
-        self._children[parent.id] = set()
-        return parent
-
-    def _remove_parent(self, parent_id: int) -> None:
-        parent = self.parents.pop(parent_id)
-        self._parents_by_key[parent.key].remove(parent_id)
-        del self._children[parent_id]
-
-    def link(self, parent_id: int, stamnummer: int) -> bool:
-        """Link a parent to a pupil; False if they were linked already."""
-        pupil = self.pupils[stamnummer]
-        if parent_id in pupil.ouders:
-            return False
-        pupil.ouders.append(parent_id)
-        self._children[parent_id].add(stamnummer)
-        return True
-
-    def parents_by_key(self, key: ParentKey) -> list[Parent]:
-        return [self.parents[i] for i in self._parents_by_key.get(key, [])]
-
-    def children_of(self, parent_id: int) -> set[int]:
-        return set(self._children.get(parent_id, ()))
+        ...

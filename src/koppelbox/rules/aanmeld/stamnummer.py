@@ -1,4 +1,5 @@
-"""Stamnummers: a new pupil gets the lowest number of the school's range that no pupil holds."""
+"""Stamnummers: a new pupil gets the lowest number of the school's range that no pupil holds
+(docs/aanmeld.md, rules 9 and 10)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,13 @@ def lowest_free(lowest: int, highest: int, used: Container[int], *, start: int =
 
 
 def assign(lowest: int, highest: int, used: Container[int], *, start: int = 0) -> int:
-    number = lowest_free(lowest, highest, used, start=start)
-    if number is None:
-        # The partner learns that there is no number, not which numbers the school uses (rule 10);
+    return or_exhausted(lowest_free(lowest, highest, used, start=start))
+
+
+def or_exhausted(free: int | None) -> int:
+    """The free number found for a new pupil, or RangeExhausted when there was none (rule 10)."""
+    if free is None:
+        # The partner learns that there is no number, not which numbers the school uses (rule 22);
         # the school sees its range on the control plane.
         raise RangeExhausted(
             "The school has no free stamnummer left for a new pupil; the enrolment was not stored. "
@@ -29,4 +34,4 @@ def assign(lowest: int, highest: int, used: Container[int], *, start: int = 0) -
             "(Beheer > Configuratie > Stamnummer instellingen).",
             field_error("brin", "this school's stamnummer range is used up"),
         )
-    return number
+    return free
