@@ -213,3 +213,28 @@ def test_threads_against_a_real_server(app_and_store: tuple[Any, Store]) -> None
     statuses = Counter(r.status_code for r in responses)
     assert statuses == {201: len(responses) - 19, 409: 19}, statuses
     check_state(store.aanmeld, [r.json()["aanmeldingId"] for r in responses if r.status_code == 201], 19)
+
+
+def test_a_unit_of_work_holds_off_its_own_school_only() -> None:
+    """While one school's unit of work is open, an enrolment at that school waits for it; one at another
+    school goes through (the in-memory units are a lock per school, not one lock for all)."""
+    store = Store.from_directory()
+    numbers = pgns(2)
+    done: dict[str, threading.Event] = {"99XA": threading.Event(), "98YB": threading.Event()}
+
+    def enrol(brin: str, pgn: str) -> None:
+        store.aanmeld.enrol(PARTNERS[0][0], s.enrolment(brin=brin, leerling__pgn=pgn))
+        done[brin].set()
+
+    threads = [threading.Thread(target=enrol, args=(b, n)) for b, n in zip(done, numbers, strict=True)]
+    with store.aanmeld.records.school("99XA") as records:
+        pupils = len(records.pupils)
+        for thread in threads:
+            thread.start()
+        assert done["98YB"].wait(timeout=20), "an enrolment at another school waited for 99XA's unit"
+        assert not done["99XA"].wait(timeout=0.2)
+        assert len(records.pupils) == pupils  # nothing changed 99XA while its unit was open
+    for thread in threads:
+        thread.join(timeout=20)
+    assert done["99XA"].is_set()
+    assert len(store.aanmeld.state("99XA").pupils) == pupils + 1
