@@ -224,3 +224,20 @@ def test_the_html_report_renders_markdown_and_keeps_partner_text_inert(sandbox: 
     assert properties["seed"] == "0"
     assert properties["contract"].startswith("Edu-V Employees API")
     assert evidence(tmp_path)["contract"]["version"] == "1.0.0"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://127.0.0.1:9", "cannot reach http://127.0.0.1:9 (connection refused)"),
+        ("http://127.0.0.1:8080/wimpel/v1", "give the sandbox's root URL, e.g. http://127.0.0.1:8080"),
+        ("127.0.0.1:8080", "must start with http:// or https://"),
+    ],
+)
+def test_a_bad_sandbox_url_is_one_line_and_exit_2(tmp_path: Path, url: str, message: str) -> None:
+    for command in (["certify", "--api", "wimpel", "--out", str(tmp_path)], ["journal"]):
+        result = CliRunner().invoke(main, [*command, "--url", url])
+        assert result.exit_code == 2, result.output
+        assert message in result.output
+        assert "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []

@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 
 from koppelbox.cli.options import store_options
+from koppelbox.cli.preflight import check_sandbox_url
 from koppelbox.cli.remote import admin_token_option, fetch_journal_page
 from koppelbox.cli.reporting import finish
 from koppelbox.conformance.certify import UnknownClient
@@ -59,6 +60,7 @@ def certify(
     if (url is None) == (journal_file is None):
         raise click.UsageError("give exactly one of --url and --journal")
     if url is not None:
+        url = check_sandbox_url(url)
         page: Any = fetch_journal_page(url, admin_token)
         source = f"{url.rstrip('/')}/sandbox/journal"
     else:

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from koppelbox.cli.preflight import check_sandbox_url
 from koppelbox.cli.remote import DEFAULT_URL, admin_token_option, fetch_journal_page
 from koppelbox.contracts import api_names
 
@@ -44,6 +45,7 @@ def journal(
     as_json: bool,
 ) -> None:
     """Show the requests a running sandbox recorded, with secrets masked."""
+    url = check_sandbox_url(url)
     page = fetch_journal_page(url, admin_token, client=client, api=api, status=status, operation=operation)
     entries = page["entries"]
     if errors_only:

@@ -78,6 +78,11 @@ def check_sandbox_url(url: str, option: str = "--url") -> str:
     """A running koppelbox sandbox at `url` (its origin): reachable, and `GET /sandbox/health` answers as
     ours does. Returns the URL without a trailing slash."""
     url = check_url(url, option)
+    parts = urlsplit(url)
+    if parts.path not in ("", "/"):
+        # The common mistake: an API's base URL (…/wimpel/v1) where the sandbox's root is meant.
+        root = f"{parts.scheme}://{parts.netloc}"
+        raise click.BadParameter(f"{url!r}: give the sandbox's root URL, e.g. {root}", param_hint=option)
     check_reachable(url)
     if sandbox_health(url, TIMEOUT) is None:
         raise click.UsageError(f"{url} does not answer like a koppelbox sandbox (GET /sandbox/health)")
