@@ -304,3 +304,31 @@ def test_eduv_ids_from_a_file_select_the_school(sandbox_url: str, tmp_path: Path
     answered = verdict(evidence, "GET /v1/employees/school 200")
     assert answered["outcome"] == "pass", result.output
     assert "orgMasterId=100X099" in answered["evidence"][0]["request"]["uri"]
+
+
+@pytest.mark.slow
+def test_auth_probes_never_aim_a_write_at_a_record_that_exists(tmp_path: Path) -> None:
+    """A server that ignores a missing token would carry out the probe: with writes allowed, the probes
+    of operations that change data name an id that no server holds, never a named or example id."""
+    probed: list[str] = []
+
+    def recording(app: Any) -> Any:
+        async def server(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "http" and scope["method"] != "GET":
+                authorization = dict(scope["headers"]).get(b"authorization", b"")
+                if not authorization.startswith(b"Bearer kbx-noordstar"):
+                    probed.append(scope["path"])
+            await app(scope, receive, send)
+
+        return server
+
+    with serving(vendor_server(recording(create_app(Store.from_directory())), [])) as url:
+        existing = organisation_ids(url)
+        arguments = [
+            "conformance", "--api", "wimpel", "--base-url", f"{url}/wimpel", "--token", "kbx-noordstar",
+            "--allow-writes", "--id", f"id={sorted(existing)[0]}", "--max-examples", "1",
+            "--phase", "examples", "--out", str(tmp_path),
+        ]  # fmt: skip
+        CliRunner().invoke(main, arguments)
+    aimed = {path.rsplit("/", 1)[-1] for path in probed if path.startswith("/wimpel/v1/organisations/")}
+    assert aimed == {"kbx-conformance-probe"}, probed

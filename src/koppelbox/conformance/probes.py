@@ -44,8 +44,18 @@ def _sample(parameter: Mapping[str, Any]) -> str:
     return str(value if value is not None else "kbx-probe")
 
 
+def _made_up(parameter: Mapping[str, Any]) -> str:
+    """A value no server holds, for probing an operation that would change what it names."""
+    schema = parameter.get("schema") or {}
+    if schema.get("type") == "integer":
+        return str(schema.get("maximum", 2_000_000_011))
+    if schema.get("format") == "uuid":
+        return "00000000-0000-4000-8000-00000000b0e0"
+    return "kbx-conformance-probe"
+
+
 def _operations(
-    contract: contracts.Contract, allow_writes: bool, values: Mapping[str, str]
+    contract: contracts.Contract, allow_writes: bool, values: Mapping[str, str], spare_existing: bool = False
 ) -> Iterator[tuple[str, str, Mapping[str, Any], Any]]:
     secured_by_default = bool(contract.raw.get("security"))
     for template, raw_item in contract.raw.get("paths", {}).items():
@@ -62,7 +72,11 @@ def _operations(
             parameters = [*item.get("parameters", []), *operation.get("parameters", [])]
             path = template
             for parameter in parameters:
-                if parameter.get("in") == "path":
+                if parameter.get("in") == "path" and method != "get" and spare_existing:
+                    # Without a token nothing may change; but a server that ignored the missing token
+                    # would change what the path names, so it names nothing that exists.
+                    path = path.replace("{" + parameter["name"] + "}", _made_up(parameter))
+                elif parameter.get("in") == "path":
                     value = values.get(parameter["name"]) or _sample(parameter)
                     path = path.replace("{" + parameter["name"] + "}", value)
             schema = (
@@ -77,12 +91,14 @@ def probe_authentication(
     timeout: float = 10.0,
     allow_writes: bool = True,
     values: Mapping[str, str] | None = None,
+    spare_existing: bool = False,
 ) -> list[ProbeResult]:
     """`values`: path parameter values that exist on the server (`--id`), else the contract's examples.
-    Without `allow_writes` only reading operations are probed."""
+    Without `allow_writes` only reading operations are probed; with `spare_existing` (a server that is
+    not a local sandbox) writing operations are probed on made-up ids only."""
     contract = next(c for c in contracts.load() if c.matches(api))
     results = []
-    for label, method, where, schema in _operations(contract, allow_writes, values or {}):
+    for label, method, where, schema in _operations(contract, allow_writes, values or {}, spare_existing):
         for headers in ({}, {"Authorization": f"Bearer {INVALID_TOKEN}"}):
             results.append(
                 _probe(api, label, method, base_url.rstrip("/") + where["path"], headers, schema, timeout)

@@ -270,7 +270,10 @@ def _probe(
 ) -> None:
     progress("probes    401 without a token and with an invalid one, per secured operation")
     values = {k.removeprefix("path."): v for k, v in run.ids.items()}
-    for probe in probe_authentication(api, run.base_url, run.request_timeout, run.allow_writes, values):
+    probes = probe_authentication(
+        api, run.base_url, run.request_timeout, run.allow_writes, values, run.spare_existing
+    )
+    for probe in probes:
         cell = cells[(probe.label, 401)]
         cell.cases += 1
         if probe.problem is None:
