@@ -12,12 +12,16 @@ from rich.markup import escape
 from koppelbox.cli import preflight
 from koppelbox.cli.options import store_options
 from koppelbox.cli.reporting import finish
+from koppelbox.contracts import api_names
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
+VENDOR_SERVED = [name for name in api_names() if name != "aanmeld"]
 
 
 @click.command()
-@click.option("--api", required=True, type=click.Choice(["eduv", "wimpel"]))
+# The APIs a vendor implements itself (an Edu-V source, a Wimpel-compatible service); Magister alone
+# serves the Aanmeld-API, so there is no vendor server of it to test.
+@click.option("--api", required=True, type=click.Choice(VENDOR_SERVED))
 @click.option("--base-url", required=True, help="Where the API's paths start, e.g. https://host/eduv.")
 @click.option("--token", help="A bearer token for the server under test.")
 @click.option("--client-id", help="Fetch a token with the client credentials grant instead.")
@@ -138,7 +142,7 @@ def _plan(api: str, writes: bool, asked: bool) -> str:
 
 
 @click.command()
-@click.option("--api", required=True, help="wimpel, eduv, aanmeld or sandbox.")
+@click.option("--api", required=True, type=click.Choice(api_names(control_plane=True)))
 @store_options
 @click.option("--max-examples", type=click.IntRange(1), default=200, show_default=True)
 @click.option("--no-stateful", is_flag=True, help="Skip the stateful (linked-operation) phase.")
