@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 import koppelbox.store.aanmeld as aanmeld_store
 import koppelbox.store.identity as identity_store
-from koppelbox.server.fastpath.lane import FastLane
+from koppelbox.server.lane import FastLane
 
 R = TypeVar("R")
 

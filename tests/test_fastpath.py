@@ -23,9 +23,9 @@ from connexion.validators import ParameterValidator as StockParameterValidator
 
 from koppelbox.journal import Journal
 from koppelbox.resources import openapi_dir
-from koppelbox.server.fastpath.schemas import for_contract
 from koppelbox.server.fastpath.specs import private_copy
-from koppelbox.server.fastpath.validation import ResponseBodyValidator
+from koppelbox.server.integration.schemas import for_contract
+from koppelbox.server.integration.validation import ResponseBodyValidator
 from koppelbox.server.validation import JSONBodyValidator, ParameterValidator
 from koppelbox.store.copying import json_copy
 from koppelbox.validator.schema import check
@@ -355,7 +355,7 @@ def test_docs_routes_answer_as_with_connexions_own_swagger_middleware(
     from starlette.testclient import TestClient
 
     from koppelbox.server import app as app_module
-    from koppelbox.server.fastpath import stack
+    from koppelbox.server.integration import stack
 
     def answers() -> list[tuple[str, int, str | None, bytes]]:
         client = TestClient(app_module.create_app(), follow_redirects=False)
@@ -405,7 +405,7 @@ def test_prepared_response_answers_as_connexions_response_decorator(result: Any)
     from connexion.frameworks.starlette import Starlette as StarletteFramework
     from connexion.jsonifier import Jsonifier
 
-    from koppelbox.server.fastpath.handlers import PreparedResponse
+    from koppelbox.server.integration.handlers import PreparedResponse
 
     operation = WIMPEL_GET
     token = _operation_var.set(operation)

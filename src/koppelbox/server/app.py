@@ -12,6 +12,7 @@ import importlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
@@ -25,11 +26,13 @@ from koppelbox.rules.errors import DomainError
 from koppelbox.rules.oauth import OAuthError
 from koppelbox.server import errors
 from koppelbox.server.context import Sandbox
-from koppelbox.server.fastpath.handlers import SandboxApp
 from koppelbox.server.fastpath.specs import document as contract_document
 from koppelbox.server.fastpath.specs import private_copy
-from koppelbox.server.fastpath.stack import use_fast_middlewares
+from koppelbox.server.integration.handlers import FlatASGIApp
+from koppelbox.server.integration.private import use_inner_app
+from koppelbox.server.integration.stack import use_prepared_middlewares
 from koppelbox.server.journal import JournalMiddleware
+from koppelbox.server.lane import add_lane
 from koppelbox.server.middleware import AllowHeaderMiddleware, SandboxMiddleware
 from koppelbox.server.resolver import HandlerResolver
 from koppelbox.server.scenarios import PreferenceAppliedMiddleware, ScenarioMiddleware
@@ -61,6 +64,20 @@ def discover_specs(directory: Path | None = None) -> list[ApiSpec]:
     return specs
 
 
+class SandboxApp(AsyncApp):  # type: ignore[misc]
+    """Connexion's `AsyncApp` serving one sandbox: its handlers are called through one prepared call per
+    operation (`integration/handlers.py`), and `sandbox` is the state behind it (store, journal,
+    settings), for tests and the CLI."""
+
+    sandbox: Sandbox
+
+    def __init__(self, sandbox: Sandbox, **kwargs: Any) -> None:
+        super().__init__("koppelbox", **kwargs)
+        self.sandbox = sandbox
+        # The inner app is only read when the middleware stack is built, on the first request.
+        use_inner_app(self, FlatASGIApp())
+
+
 def create_app(
     store: Store | None = None,
     *,
@@ -68,11 +85,11 @@ def create_app(
     validate_responses: bool = False,
     journal_size: int = DEFAULT_CAPACITY,
     fast_lane: bool = True,
-) -> AsyncApp:
+) -> SandboxApp:
     """`fast_lane=False` serves every request through Connexion's full middleware stack (what the lane
-    is tested against; see fastpath/lane.py)."""
+    is tested against; see lane.py)."""
     sandbox = Sandbox(store or Store.from_directory(), max_body_bytes, journal=Journal(journal_size))
-    app = SandboxApp("koppelbox", validator_map=VALIDATORS, security_map=SECURITY_MAP)
+    app = SandboxApp(sandbox, validator_map=VALIDATORS, security_map=SECURITY_MAP)
     for spec in discover_specs():
         sandbox.apis.append(spec.prefix)
         sandbox.routes.add_spec(spec.prefix, spec.path)
@@ -102,6 +119,8 @@ def create_app(
     app.add_middleware(
         AllowHeaderMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, routes=sandbox.routes
     )
-    use_fast_middlewares(app.middleware.middlewares, lane=fast_lane)  # after the last add_middleware
-    app.sandbox = sandbox  # for tests and the CLI: the store behind this app
+    # After the last add_middleware: both find their anchors among Connexion's stock classes.
+    use_prepared_middlewares(app.middleware.middlewares)
+    if fast_lane:
+        add_lane(app.middleware.middlewares)
     return app

@@ -1,8 +1,8 @@
 """Every failure, whatever raised it, answered in the error format of the API the request was for.
 
-Exceptions are first reduced to one `Problem` (status, code, message, fields, headers); then the API's
-`ErrorFormat`, found by the longest matching path prefix, renders it. A request outside every API gets
-the control plane's format. Nothing here ever produces a framework default page.
+Exceptions are first reduced to one `Problem` (`problems.py`: status, code, message, fields, headers);
+then the API's `ErrorFormat`, found by the longest matching path prefix, renders it. A request outside
+every API gets the control plane's format. Nothing here ever produces a framework default page.
 """
 
 from __future__ import annotations
@@ -10,16 +10,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from connexion.exceptions import OAuthScopeProblem, ProblemException
+from connexion.exceptions import OAuthScopeProblem
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
-from koppelbox.rules.errors import DomainError, FieldError
+from koppelbox.rules.errors import DomainError
 from koppelbox.rules.oauth import OAuthError
-from koppelbox.server.validation import FieldValidationProblem
+from koppelbox.server.problems import FieldValidationProblem, Problem
 
 logger = logging.getLogger("koppelbox.errors")
 
@@ -37,24 +36,6 @@ _CODES = {
     500: "internal_error",
     503: "unavailable",
 }
-
-
-@dataclass
-class Problem:
-    status: int
-    code: str
-    message: str
-    errors: list[FieldError] = field(default_factory=list)
-    headers: dict[str, str] = field(default_factory=dict)
-    # The exception it came from, for formats that need more (OAuth error codes, scopes).
-    cause: Exception | None = None
-
-
-class PayloadTooLarge(ProblemException):  # type: ignore[misc]
-    def __init__(self, limit: int) -> None:
-        super().__init__(
-            status=413, title="Payload Too Large", detail=f"The request body exceeds {limit} bytes."
-        )
 
 
 def to_problem(exc: Exception) -> Problem:

@@ -20,8 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from koppelbox.journal import JournalEntry
 from koppelbox.journal.masking import DEFAULT_BODY_LIMIT, capture_body, findings_of, mask_headers
 from koppelbox.rules.clock import rfc3339
-from koppelbox.server.buffering import declared_length, read_ahead
 from koppelbox.server.context import Sandbox
+from koppelbox.server.integration.body import declared_length, read_once
 
 _LATER = object()  # marks a body still to be captured when the entry is built
 SCENARIO_KEY = "koppelbox_scenario"  # in scope["extensions"], set by the scenario middleware
@@ -66,11 +66,11 @@ class JournalMiddleware:
 
         # A request refused before anything reads its body (401, 403, 413, 415) must still show what was
         # sent: otherwise two different refused requests look identical to the retry-storm check.
-        # Read it up front when its declared size is within the cap, and hand the same bytes on.
+        # Read it up front when its declared size is within the cap, once for every layer further in.
         app_receive: Receive = recording_receive
         declared = declared_length(scope)
         if declared is not None and 0 < declared <= read_limit:
-            _, app_receive = await read_ahead(recording_receive)
+            _, app_receive = await read_once(scope, recording_receive)
 
         async def recording_send(message: Message) -> None:
             if message["type"] == "http.response.start":

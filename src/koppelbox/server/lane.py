@@ -31,10 +31,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from connexion.apps.asynchronous import AsyncASGIApp
-from connexion.context import _context, _operation, _receive, _scope
 from connexion.lifecycle import ConnexionRequest
 from connexion.middleware.abstract import ROUTING_CONTEXT, RoutedMiddleware
 from connexion.middleware.context import ContextMiddleware
+from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.response_validation import (
     ResponseValidationMiddleware,
     ResponseValidationOperation,
@@ -46,10 +46,11 @@ from starlette.convertors import StringConvertor
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from koppelbox.server.buffering import read_ahead, replaying
 from koppelbox.server.context import SCOPE_KEY
-from koppelbox.server.fastpath.docs_routes import docs_paths
-from koppelbox.server.fastpath.validation import PreparedRequestValidationMiddleware
+from koppelbox.server.integration.body import afresh, read_once, replaying
+from koppelbox.server.integration.docs_routes import docs_paths
+from koppelbox.server.integration.private import context_var, layers, operation_var, receive_var, scope_var
+from koppelbox.server.integration.validation import PreparedRequestValidationMiddleware
 from koppelbox.server.middleware import SandboxMiddleware
 from koppelbox.server.scenarios import ScenarioMiddleware
 from koppelbox.server.security import accepting_check
@@ -66,9 +67,9 @@ class _Operation:
     operation_id: str
     api: str  # first path segment, as the scenario catalogue names APIs
     security: SecurityOperation
-    validation: Any  # a prepared request validation operation (fastpath/validation.py)
+    validation: Any  # a prepared request validation operation (integration/validation.py)
     spec_operation: Any  # Connexion's AbstractOperation, for `connexion.context.operation`
-    handler: Any  # the inner app's operation: its prepared handler call (fastpath/handlers.py)
+    handler: Any  # the inner app's operation: its prepared handler call (integration/handlers.py)
     respond: Callable[[Scope, Receive, Send], Any]  # response validation around `run`, or `run` itself
     # Our security handlers' check reduced to accept-or-not (server/security.py), when the operation has one
     # scheme; else None and Connexion's verification function runs.
@@ -77,10 +78,10 @@ class _Operation:
 
     async def run(self, scope: Scope, receive: Receive, send: Send) -> None:
         # What Connexion's context middleware does before the inner app: the handler reads these.
-        _context.set(scope["extensions"].get("connexion_context", {}))
-        _operation.set(self.spec_operation)
-        _receive.set(receive)
-        _scope.set(scope)
+        context_var.set(scope["extensions"].get("connexion_context", {}))
+        operation_var.set(self.spec_operation)
+        receive_var.set(receive)
+        scope_var.set(scope)
         flat = self.handler.flat
         # The arguments from what validation already parsed, when that is all the handler needs.
         kwargs = flat.arguments.from_validated(scope)
@@ -93,6 +94,12 @@ class _Route:
     pattern: re.Pattern[str]
     convertors: dict[str, Any] | None  # None: every parameter is a string, as matched
     operation: _Operation | None  # None: an operation some layer does not know; left to the stack
+
+
+def add_lane(middlewares: list[Any]) -> None:
+    """Put the lane just inside the exception middleware of an app's middleware list (after the last
+    `add_middleware`, as `MiddlewarePosition` finds its anchors among the stock classes)."""
+    middlewares.insert(middlewares.index(ExceptionMiddleware) + 1, FastLane)
 
 
 class FastLane:
@@ -127,8 +134,8 @@ class FastLane:
             await self.app(scope, receive, send)  # an unreadable length, or the sandbox middleware's 413
             return
         body = b""
-        if declared:
-            body, _ = await read_ahead(receive)
+        if declared:  # read once, here or by the journal further out (integration/body.py)
+            body, receive = await read_once(scope, receive)
         # A shallow copy, as Connexion's routing passes on; `extensions` stays shared with the layers
         # outside (the journal reads the operation id and scenario from it).
         extensions = scope.setdefault("extensions", {})
@@ -137,11 +144,13 @@ class FastLane:
         inner["path_params"] = path_params
         inner[SCOPE_KEY] = self._sandbox
         try:
-            inner_receive, inner = await self._admit(operation, inner, replaying(body, receive), body)
+            inner_receive, inner = await self._admit(operation, inner, receive, body)
         except Exception:
+            # The body from its start again (validation may have read the `receive` in hand).
+            handed = afresh(scope, receive) if declared else replaying(b"", receive)
             for key in set(extensions) - before:  # leave the stack the scope it would have had
                 del extensions[key]
-            await self.app(scope, replaying(body, receive), send)  # the stack reads the same body again
+            await self.app(scope, handed, send)
             return
         await operation.respond(inner, inner_receive, send)
 
@@ -211,17 +220,17 @@ class FastLane:
         return None
 
     def _build(self) -> None:
-        layers = _layers(self.app)
-        routing = _one(layers, RoutingMiddleware)
-        security = _one(layers, SecurityMiddleware)
-        validation = _one(layers, PreparedRequestValidationMiddleware)
-        responses = _one(layers, ResponseValidationMiddleware)
-        context = _one(layers, ContextMiddleware)
-        inner = _one(layers, AsyncASGIApp)
-        self._sandbox = _one(layers, SandboxMiddleware).sandbox
-        self._scenarios = _one(layers, ScenarioMiddleware)
+        stack = layers(self.app)
+        routing = _one(stack, RoutingMiddleware)
+        security = _one(stack, SecurityMiddleware)
+        validation = _one(stack, PreparedRequestValidationMiddleware)
+        responses = _one(stack, ResponseValidationMiddleware)
+        context = _one(stack, ContextMiddleware)
+        inner = _one(stack, AsyncASGIApp)
+        self._sandbox = _one(stack, SandboxMiddleware).sandbox
+        self._scenarios = _one(stack, ScenarioMiddleware)
         # The docs layer sits before routing: a path its routes could match is left to the stack.
-        self._docs = docs_paths(_one(layers, SwaggerUIMiddleware))
+        self._docs = docs_paths(_one(stack, SwaggerUIMiddleware))
         mounts = []
         for mount in routing.router.routes:
             if not isinstance(mount, Mount):
@@ -275,14 +284,6 @@ class _LeaveToStack(Exception):
 
 async def _no_op(scope: Scope, receive: Receive, send: Send) -> None:  # replaced once built
     raise RuntimeError("fast lane operation used before it was built")
-
-
-def _layers(app: Any) -> list[Any]:
-    layers = []
-    while app is not None:
-        layers.append(app)
-        app = getattr(app, "app", None) or getattr(app, "next_app", None)
-    return layers
 
 
 def _one(layers: list[Any], kind: type) -> Any:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from koppelbox.server.buffering import declared_length, read_ahead
 from koppelbox.server.context import SCOPE_KEY, Sandbox
-from koppelbox.server.errors import PayloadTooLarge
+from koppelbox.server.integration.body import declared_length, read_once
+from koppelbox.server.problems import PayloadTooLarge
 from koppelbox.server.routes import RouteTable
 
 
@@ -26,12 +26,6 @@ class SandboxMiddleware:
         declared = declared_length(scope)
         if declared is not None and declared > limit:
             raise PayloadTooLarge(limit)
-        if declared is None and _has_chunked_body(scope):
-            # Connexion reads a body only when Content-Length says there is one: a chunked body would be
-            # taken for no body at all, and an optional-body PUT would silently do nothing. Buffer it
-            # (within the limit) and declare its length.
-            body, receive = await read_ahead(receive, limit=limit)
-            scope = {**scope, "headers": [*scope["headers"], (b"content-length", str(len(body)).encode())]}
         received = 0
 
         async def capped_receive() -> Message:
@@ -42,6 +36,14 @@ class SandboxMiddleware:
                 raise PayloadTooLarge(limit)
             return message
 
+        if declared is None and _has_chunked_body(scope):
+            # Connexion reads a body only when Content-Length says there is one: a chunked body would be
+            # taken for no body at all, and an optional-body PUT would silently do nothing. Read it (the
+            # cap stops it at the limit) and declare its length.
+            body, replay = await read_once(scope, capped_receive)
+            scope = {**scope, "headers": [*scope["headers"], (b"content-length", str(len(body)).encode())]}
+            await self.app(scope, replay, send)
+            return
         await self.app(scope, capped_receive, send)
 
 

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from koppelbox.scenarios import HeaderScenario, PreferError, load_catalogue, parse_prefer
-from koppelbox.server.buffering import read_ahead
+from koppelbox.server.integration.body import read_once
 from koppelbox.server.journal import SCENARIO_KEY
 
 
@@ -46,7 +46,7 @@ class ScenarioMiddleware:
             query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
             body = None
             if self.catalogue.reads_body(api):
-                body, receive = await _peek_json(receive)
+                body, receive = await _peek_json(scope, receive)
             scenario = self.catalogue.reserved_scenario(api, scope.get("path_params", {}), query, body)
         if scenario is None:
             await self.app(scope, receive, send)
@@ -84,9 +84,9 @@ class PreferenceAppliedMiddleware:
         await self.app(scope, receive, sending)
 
 
-async def _peek_json(receive: Receive) -> tuple[Any, Receive]:
+async def _peek_json(scope: Scope, receive: Receive) -> tuple[Any, Receive]:
     """The body parsed as JSON when it is JSON (already capped by the sandbox's size limit)."""
-    raw, replay = await read_ahead(receive)
+    raw, replay = await read_once(scope, receive)
     try:
         return json.loads(raw), replay
     except (ValueError, RecursionError):

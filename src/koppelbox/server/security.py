@@ -10,7 +10,7 @@ from connexion.security import SECURITY_HANDLERS, BearerSecurityHandler, OAuthSe
 
 from koppelbox.rules.errors import Unauthorized
 from koppelbox.server.context import sandbox_of
-from koppelbox.server.fastpath.security import FlatOAuth, InspectOnce
+from koppelbox.server.integration.security import FlatOAuth, InspectOnce
 
 
 def client_token_info(token: str, request: Any) -> dict[str, Any]:
@@ -32,7 +32,7 @@ class ClientTokenHandler(FlatOAuth, OAuthSecurityHandler):  # type: ignore[misc]
 
 
 class AdminTokenHandler(InspectOnce, BearerSecurityHandler):  # type: ignore[misc]
-    def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
+    def resolve_func(self, security_scheme: dict[str, Any]) -> Any:
         return admin_token_info
 
 

@@ -22,28 +22,21 @@ from starlette.datastructures import FormData, QueryParams
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from koppelbox.rules.errors import FieldError
-from koppelbox.server.fastpath.parameters import (
+from koppelbox.server.integration.body import read_body
+from koppelbox.server.integration.parameters import (
     share_parsed_body,
     share_parsed_parameters,
     share_parsed_values,
 )
-from koppelbox.server.fastpath.schemas import for_contract
-from koppelbox.server.fastpath.validation import ResponseBodyValidator
+from koppelbox.server.integration.private import BodyValidatorFields, stock_form_parse
+from koppelbox.server.integration.schemas import for_contract
+from koppelbox.server.integration.validation import ResponseBodyValidator
+from koppelbox.server.problems import FieldValidationProblem
 from koppelbox.validator.schema import check, compiled
 
 
-class FieldValidationProblem(BadRequestProblem):  # type: ignore[misc]
-    """A 400 that lists each offending field; the error renderer turns it into the API's format."""
-
-    def __init__(self, errors: list[FieldError]) -> None:
-        summary = "; ".join(f"`{e.field}` {e.message}" for e in errors[:3])
-        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-        super().__init__(detail=f"The request body is not valid: {summary}{more}.")
-        self.errors = errors
-
-
 def _raise_findings(schema: dict[str, Any], body: Any) -> None:
-    if for_contract(schema).is_valid(body):  # the common case, in microseconds (fastpath/schemas.py)
+    if for_contract(schema).is_valid(body):  # the common case, in microseconds (integration/schemas.py)
         return
     findings = check(schema, body)
     if findings:
@@ -54,15 +47,20 @@ def _raise_findings(schema: dict[str, Any], body: Any) -> None:
 _ABSENT = object()
 
 
-class JSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
-    async def _parse(self, stream: Any, scope: Any) -> Any:
-        raw = b"".join([chunk async for chunk in stream])
+class JSONBodyValidator(BodyValidatorFields, JSONRequestBodyValidator):  # type: ignore[misc]
+    async def parse_body(self, stream: Any, scope: Any) -> Any:
+        # The body as a layer further out read it (integration/body.py); else, or when it is empty (Connexion
+        # then streams the schema's default, if any), the stream.
+        raw = read_body(scope)
+        if not raw:
+            raw = b"".join([chunk async for chunk in stream])
         if not raw.strip():
             return _ABSENT
+        encoding = self.encoding
         try:
-            parsed = json.loads(raw.decode(self._encoding))
+            parsed = json.loads(raw.decode(encoding))
         except (UnicodeDecodeError, LookupError):
-            raise BadRequestProblem(detail=f"The request body is not valid {self._encoding} text.") from None
+            raise BadRequestProblem(detail=f"The request body is not valid {encoding} text.") from None
         except json.JSONDecodeError as exc:
             where = f"line {exc.lineno} column {exc.colno}"
             raise BadRequestProblem(
@@ -70,7 +68,7 @@ class JSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
             ) from None
         except RecursionError:
             raise BadRequestProblem(detail="The request body is nested too deeply.") from None
-        share_parsed_body(scope, parsed, self._encoding)
+        share_parsed_body(scope, parsed, encoding)
         return parsed
 
     @staticmethod
@@ -89,27 +87,27 @@ class JSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
         share_parsed_body(scope, parsed, encoding)
         return True
 
-    def _validate(self, body: Any) -> None:
+    def check_body(self, body: Any) -> None:
         if body is _ABSENT:
-            if self._required:
+            if self.required:
                 raise BadRequestProblem(detail="The request body must not be empty.")
             return
-        if body is None and self._nullable:
+        if body is None and self.nullable:
             return
-        _raise_findings(self._schema, body)
+        _raise_findings(self.schema, body)
 
 
-class FormValidator(FormDataValidator):  # type: ignore[misc]
-    async def _parse(self, stream: Any, scope: Any) -> Any:
+class FormValidator(BodyValidatorFields, FormDataValidator):  # type: ignore[misc]
+    async def parse_body(self, stream: Any, scope: Any) -> Any:
         try:
-            return await super()._parse(stream, scope)
+            return await stock_form_parse(self, stream, scope)
         except (UnicodeDecodeError, ValueError, AssertionError, MultiPartException) as exc:
             raise BadRequestProblem(detail=f"The form body cannot be parsed: {exc}.") from None
 
-    def _validate(self, body: Any) -> None:
+    def check_body(self, body: Any) -> None:
         if not isinstance(body, dict):
             raise BadRequestProblem(detail="The form body must be a set of fields.")
-        _raise_findings(self._schema, body)
+        _raise_findings(self.schema, body)
 
 
 class _ClosingMultiPartParser(MultiPartParser):
@@ -126,7 +124,7 @@ class MultiPartValidator(FormValidator, _MultiPart):  # type: ignore[misc]
     """Multipart uploads: Connexion's multipart parsing, our error reporting."""
 
     @property
-    def _form_parser_cls(self) -> type[MultiPartParser]:
+    def form_parser_class(self) -> type[MultiPartParser]:
         return _ClosingMultiPartParser
 
 
@@ -184,7 +182,7 @@ class ParameterValidator(_ParameterValidator):  # type: ignore[misc]
     @staticmethod
     def validate_parameter(parameter_type: str, value: Any, param: Any, param_name: Any = None) -> Any:
         # Fast path: the compiled validator is never more lenient than Connexion's check (see
-        # fastpath/validation.py), so a value it accepts is accepted without Connexion's per-call
+        # integration/validation.py), so a value it accepts is accepted without Connexion's per-call
         # deepcopy and new jsonschema validator; anything else gets Connexion's verdict as before.
         if value is not None and compiled(param.get("schema", param)).is_valid(value):
             return None

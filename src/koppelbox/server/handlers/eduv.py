@@ -12,8 +12,9 @@ from typing import Any
 from koppelbox.resources import openapi_dir
 from koppelbox.rules import eduv
 from koppelbox.server.context import caller, current, token_info
-from koppelbox.server.errors import Problem, register_format
+from koppelbox.server.errors import register_format
 from koppelbox.server.fastpath.specs import document as contract_document
+from koppelbox.server.problems import Problem
 
 PREFIX = "/eduv"
 SPEC_FILE = "eduv-employees.yaml"

@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
-from starlette._utils import get_route_path
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from koppelbox.server.integration.private import route_path
 
 
 def docs_paths(docs: SwaggerUIMiddleware) -> tuple[set[str], tuple[str, ...]]:
@@ -42,7 +43,7 @@ class DocsOnlySwaggerUIMiddleware(SwaggerUIMiddleware):  # type: ignore[misc]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            path = get_route_path(scope)
+            path = route_path(scope)
             if path not in self._bases and not path.startswith(self._prefixes):
                 await self.app(dict(scope), receive, send)
                 return

@@ -15,10 +15,7 @@ import asyncio
 import json
 from typing import Any
 
-from connexion import AsyncApp
 from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp, AsyncOperation
-from connexion.context import receive as current_receive
-from connexion.context import scope as current_scope
 from connexion.decorators.parameter import pythonic, sanitized
 from connexion.decorators.response import AsyncResponseDecorator
 from connexion.exceptions import NonConformingResponseHeaders
@@ -31,11 +28,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from koppelbox.server.fastpath.headers import content_type_of
-from koppelbox.server.fastpath.parameters import PreparedArguments
+from koppelbox.server.integration.headers import content_type_of
+from koppelbox.server.integration.parameters import PreparedArguments
+from koppelbox.server.integration.private import (
+    Hooks,
+    receive_var,
+    scope_var,
+    stock_infer_content_type,
+)
 
 
-class PreparedResponse(AsyncResponseDecorator):  # type: ignore[misc]
+class PreparedResponse(Hooks, AsyncResponseDecorator):  # type: ignore[misc]
     """Connexion's conversion of a handler's return value into a Starlette response, with the operation's
     `produces` read once instead of through the `operation` context proxy on every response."""
 
@@ -48,7 +51,7 @@ class PreparedResponse(AsyncResponseDecorator):  # type: ignore[misc]
         if self._encode is not None and not is_json_mimetype(split_content_type(self._produces[0])[0]):
             self._encode = None
 
-    def _infer_content_type(self, data: Any, headers: dict[str, Any]) -> str | None:
+    def infer_content_type(self, data: Any, headers: dict[str, Any]) -> str | None:
         content_type = content_type_of(headers)
         produces = self._produces
         if data is not None and not produces:
@@ -63,7 +66,7 @@ class PreparedResponse(AsyncResponseDecorator):  # type: ignore[misc]
         if len(produces) <= 1:
             return produces[0] if produces else None
         # Several media types and none named: Connexion's own choice (it reads the context's operation).
-        return super()._infer_content_type(data, headers)  # type: ignore[no-any-return]
+        return stock_infer_content_type(data, headers)
 
     def respond(self, result: Any) -> Any:
         simple = self._json_answer(result)
@@ -149,9 +152,7 @@ class _FlatOperation(AsyncOperation):  # type: ignore[misc]
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The context's scope and receive, as Connexion's decorator reads them (Starlette's router hands
         # this call a child scope; the handler sees the one the context middleware set).
-        context_scope = current_scope._get_current_object()
-        context_receive = current_receive._get_current_object()
-        response = await self.flat(context_scope, context_receive)
+        response = await self.flat(scope_var.get(), receive_var.get())
         await response(scope, receive, send)
 
 
@@ -162,15 +163,8 @@ class _FlatApi(AsyncApi):  # type: ignore[misc]
         )
 
 
-class _FlatASGIApp(AsyncASGIApp):  # type: ignore[misc]
+class FlatASGIApp(AsyncASGIApp):  # type: ignore[misc]
+    """The app behind Connexion's middleware whose operations call their handler through `FlatHandler`
+    (made the inner app of an `AsyncApp` with `private.use_inner_app`)."""
+
     api_cls = _FlatApi
-
-
-class SandboxApp(AsyncApp):  # type: ignore[misc]
-    """`AsyncApp` whose handlers are called through one prepared call per operation (`FlatHandler`)."""
-
-    def __init__(self, import_name: str, **kwargs: Any) -> None:
-        super().__init__(import_name, **kwargs)
-        # The inner app is only read when the middleware stack is built, on the first request.
-        self._middleware_app = _FlatASGIApp()
-        self.middleware.app = self._middleware_app

@@ -17,21 +17,22 @@ import functools
 from copy import deepcopy
 from typing import Any
 
-from connexion.decorators.parameter import (
-    CONTEXT_NAME,
-    _get_body_argument,
-    _get_file_arguments,
-    _get_query_defaults,
-    _get_val_from_param,
-    _query_args_helper,
-    unwrap_decorators,
-)
+from connexion.decorators.parameter import CONTEXT_NAME, unwrap_decorators
 from connexion.http_facts import FORM_CONTENT_TYPES
 from connexion.operations import OpenAPIOperation
 from connexion.utils import deep_merge, inspect_function_arguments, is_null, is_nullable
 from python_multipart.multipart import parse_options_header
 
-from koppelbox.server.fastpath.headers import content_type_of
+from koppelbox.server.integration.headers import content_type_of
+from koppelbox.server.integration.private import (
+    adopt_parameters,
+    body_argument,
+    file_arguments,
+    parsed_parameters,
+    query_arguments,
+    query_defaults,
+    value_from_param,
+)
 
 # The JSON body request validation parsed, handed to the handler instead of parsing the same bytes again.
 _PARSED_BODY = "koppelbox.parsed_json_body"
@@ -60,25 +61,13 @@ _PARSED_PARAMETERS = "koppelbox.parsed_parameters"
 
 def share_parsed_parameters(request: Any) -> None:
     """Called by the parameter validator with the request it validated."""
-    parsed = (request._path_params, request._query_params)  # None where validation did not need them
+    parsed = parsed_parameters(request)  # None where validation did not need them
     request.scope.setdefault("extensions", {})[_PARSED_PARAMETERS] = parsed
 
 
 def share_parsed_values(scope: Any, path_params: dict[str, Any], query_params: dict[str, Any]) -> None:
     """Called by the parameter validator when it parsed the values itself (its compiled accept)."""
     scope.setdefault("extensions", {})[_PARSED_PARAMETERS] = (path_params, query_params)
-
-
-def reuse_parsed_parameters(request: Any) -> None:
-    """Called on the handler's request before anything reads its parameters."""
-    extensions = request.scope.get("extensions") or {}
-    parsed = extensions.pop(_PARSED_PARAMETERS, None)
-    if parsed is not None:
-        path_params, query_params = parsed
-        if path_params is not None:
-            request._path_params = path_params
-        if query_params is not None:
-            request._query_params = query_params
 
 
 def _shared_body(request: Any) -> Any:
@@ -98,7 +87,7 @@ class _Plan:
         self.body_name = sanitize(op.body_name(None))
         self.path_definitions = {p["name"]: p for p in op.parameters if p["in"] == "path"}
         self.query_definitions = {p["name"]: p for p in op.parameters if p["in"] == "query"}
-        self.query_defaults = _get_query_defaults(self.query_definitions)
+        self.query_defaults = query_defaults(self.query_definitions)
         self.is_trace = op.method.upper() == "TRACE"
         self.has_body = bool(op.is_request_body_defined)
         self._body_schemas: dict[str, Any] = {}
@@ -118,7 +107,8 @@ class _Plan:
         return schema
 
     def body_argument(self, body: Any, mimetype: str, arguments: list[str], has_kwargs: bool) -> Any:
-        """Connexion's `_get_body_argument` for a non-form body, with the schema looked up once."""
+        """Connexion's body-argument rule (`private.body_argument`) for a non-form body, with the schema
+        looked up once."""
         if (len(arguments) <= 0 and not has_kwargs) or not self.has_body:
             return {}
         schema = self.body_schema(mimetype)
@@ -142,9 +132,11 @@ class PreparedArguments:
 
     async def __call__(self, request: Any) -> dict[str, Any]:
         """The arguments for a request, read from Connexion's request object."""
-        reuse_parsed_parameters(request)
-        if request._query_params is None and not request.scope.get("query_string"):
-            request._query_params = {}  # what Connexion's URI parser resolves an empty query string to
+        # Before anything reads the request's parameters: what validation parsed, and an empty query
+        # string resolved as Connexion's URI parser would.
+        extensions = request.scope.get("extensions") or {}
+        path_params, query_params = extensions.pop(_PARSED_PARAMETERS, None) or (None, None)
+        adopt_parameters(request, path_params, query_params)
 
         body = None
         if self.plan.body_name in self.arguments or self.has_kwargs:
@@ -170,19 +162,19 @@ class PreparedArguments:
         the body, the request's media type, its files and the connexion context."""
         plan, arguments, has_kwargs, sanitize = self.plan, self.arguments, self.has_kwargs, self.sanitize
         kwargs: dict[str, Any] = {}
-        for name, value in path_params.items():  # as connexion's _get_path_arguments
+        for name, value in path_params.items():  # as Connexion's path-argument rule
             definition = plan.path_definitions.get(name)
             key = plan.sanitized.get(name) or sanitize(name)
-            kwargs[key] = _get_val_from_param(value, definition) if definition is not None else value
+            kwargs[key] = value_from_param(value, definition) if definition is not None else value
         query = query_params
         if plan.query_defaults:
             query = deep_merge(deepcopy(plan.query_defaults), query)
         if query:
-            kwargs.update(_query_args_helper(plan.query_definitions, query, arguments, has_kwargs, sanitize))
+            kwargs.update(query_arguments(plan.query_definitions, query, arguments, has_kwargs, sanitize))
         if not plan.is_trace:
             if mimetype in FORM_CONTENT_TYPES:
                 kwargs.update(
-                    _get_body_argument(
+                    body_argument(
                         body,
                         operation=plan.operation,
                         arguments=arguments,
@@ -194,7 +186,7 @@ class PreparedArguments:
             else:
                 kwargs.update(plan.body_argument(body, mimetype, arguments, has_kwargs))
             if files:
-                kwargs.update(_get_file_arguments(files, arguments, plan.body_schema(mimetype), has_kwargs))
+                kwargs.update(file_arguments(files, arguments, plan.body_schema(mimetype), has_kwargs))
 
         kwargs = {plan.sanitized.get(k) or sanitize(k): v for k, v in kwargs.items()}
         for key, value in context.items():

@@ -1,8 +1,9 @@
 """Security handlers that inspect the token-info function once, not on every request.
 
-Connexion's `_generic_check` asks `inspect.signature` twice per request whether the token-info function
-takes `required_scopes` and `request`. The answer depends only on the function, so it is asked once when
-the check is built. Everything else (header parsing, scope checks, errors) stays Connexion's.
+Connexion's token-info call (its `generic_check` hook) asks `inspect.signature` twice per request whether
+the token-info function takes `required_scopes` and `request`. The answer depends only on the function,
+so it is asked once when the check is built. Everything else (header parsing, scope checks, errors)
+stays Connexion's.
 """
 
 from __future__ import annotations
@@ -11,18 +12,20 @@ import asyncio
 from typing import Any
 
 from connexion.exceptions import OAuthResponseProblem, OAuthScopeProblem
-from connexion.security import NO_VALUE, AbstractSecurityHandler
+from connexion.security import NO_VALUE
+
+from koppelbox.server.integration.private import Hooks, accepts_kwarg
 
 
-class InspectOnce:
+class InspectOnce(Hooks):
     """Mix in before a Connexion security handler class."""
 
     required_scopes_kw: str
     request_kw: str
 
-    def _generic_check(self, func: Any, exception_msg: str) -> Any:
-        pass_scopes = AbstractSecurityHandler._accepts_kwarg(func, self.required_scopes_kw)
-        pass_request = AbstractSecurityHandler._accepts_kwarg(func, self.request_kw)
+    def generic_check(self, func: Any, exception_msg: str) -> Any:
+        pass_scopes = accepts_kwarg(func, self.required_scopes_kw)
+        pass_request = accepts_kwarg(func, self.request_kw)
         scopes_kw, request_kw = self.required_scopes_kw, self.request_kw
 
         async def wrapper(request: Any, *args: Any, required_scopes: Any = None) -> Any:
@@ -47,8 +50,8 @@ class FlatOAuth(InspectOnce):
     """Mix in before `OAuthSecurityHandler`: the bearer check as one coroutine instead of three nested
     ones (header → token-info wrapper → scope check), with the same steps, values and errors."""
 
-    def _get_verify_func(self, token_info_func: Any, scope_validate_func: Any, required_scopes: Any) -> Any:
-        get_token_info = self._generic_check(token_info_func, "Provided token is not valid")
+    def verify_func(self, token_info_func: Any, scope_validate_func: Any, required_scopes: Any) -> Any:
+        get_token_info = self.generic_check(token_info_func, "Provided token is not valid")
         header_value = self.get_auth_header_value  # type: ignore[attr-defined]
 
         async def verify(request: Any) -> Any:

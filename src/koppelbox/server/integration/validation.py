@@ -20,23 +20,28 @@ from connexion.middleware.request_validation import (
     RequestValidationOperation,
 )
 from connexion.utils import is_nullable, split_content_type
-from connexion.validators import JSONResponseBodyValidator
+from connexion.validators import VALIDATOR_MAP, JSONResponseBodyValidator
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from koppelbox.server.buffering import read_ahead
-from koppelbox.server.fastpath.headers import content_type_of
-from koppelbox.server.fastpath.schemas import for_contract
+from koppelbox.server.integration.body import read_once
+from koppelbox.server.integration.headers import content_type_of
+from koppelbox.server.integration.private import BodyValidatorFields, stock_response_check
+from koppelbox.server.integration.schemas import for_contract
 
 _REMEMBERED = 64  # answers kept per operation, per distinct Content-Type or media type
 
 
 class _PreparedOperation(RequestValidationOperation):  # type: ignore[misc]
-    def __init__(self, next_app: ASGIApp, **kwargs: Any) -> None:
-        super().__init__(next_app, **kwargs)
-        operation = self._operation
+    def __init__(
+        self, next_app: ASGIApp, *, operation: Any, validator_map: Any = None, **kwargs: Any
+    ) -> None:
+        super().__init__(next_app, operation=operation, validator_map=validator_map, **kwargs)
+        # What the stock operation keeps under private names, kept here under our own.
+        self.operation = operation
+        self.validators = {**VALIDATOR_MAP, **(validator_map or {})}
         # URI parsers keep nothing per request: one serves the parameter and the body validators.
         self._uri_parser = operation.uri_parser_class(operation.parameters, operation.body_definition())
-        self._parameter_validator = self._validator_map["parameter"](
+        self._parameter_validator = self.validators["parameter"](
             operation.parameters,
             uri_parser=self._uri_parser,
             strict_validation=self.strict_validation,
@@ -50,14 +55,14 @@ class _PreparedOperation(RequestValidationOperation):  # type: ignore[misc]
         self._guessed = self.extract_content_type([])  # what a request without Content-Type is taken for
 
     def extract_content_type(self, headers: list[tuple[bytes, bytes]]) -> tuple[str, str]:
-        """Connexion's, with the header found by `content_type_of` (fastpath/headers.py) and the answer
+        """Connexion's, with the header found by `content_type_of` (integration/headers.py) and the answer
         kept per header value (clients send a handful of distinct ones)."""
         content_type = content_type_of(headers)
         found = self._content_types.get(content_type)
         if found is None:
             mime_type, encoding = split_content_type(content_type)
             if mime_type is None:  # no Content-Type: Connexion's best guess
-                consumes = self._operation.consumes
+                consumes = self.operation.consumes
                 mime_type = consumes[0] if consumes else "application/octet-stream"
             found = (mime_type, encoding or "utf-8")
             if len(self._content_types) < _REMEMBERED:
@@ -75,15 +80,15 @@ class _PreparedOperation(RequestValidationOperation):  # type: ignore[misc]
                 self._verdicts[key] = accepted
         if not accepted:
             raise UnsupportedMediaTypeProblem(
-                detail=f"Invalid Content-type ({mime_type}), expected {self._operation.consumes}"
+                detail=f"Invalid Content-type ({mime_type}), expected {self.operation.consumes}"
             )
 
     def _body(self, mime_type: str) -> tuple[Any, Any, bool]:
         found = self._bodies.get(mime_type)
         if found is None:
-            schema = self._operation.body_schema(mime_type)
-            validator = self._validator_map["body"].get(mime_type) if schema else None
-            nullable = bool(schema) and is_nullable(self._operation.body_definition(mime_type))
+            schema = self.operation.body_schema(mime_type)
+            validator = self.validators["body"].get(mime_type) if schema else None
+            nullable = bool(schema) and is_nullable(self.operation.body_definition(mime_type))
             # Bounded: only media types the operation accepts get this far.
             found = self._bodies[mime_type] = (schema, validator, nullable)
         return found
@@ -108,13 +113,13 @@ class _PreparedOperation(RequestValidationOperation):  # type: ignore[misc]
         if schema and validator_class is not None:
             if getattr(validator_class, "accepts_parsed", None) is not None:
                 # A JSON body the compiled validator accepts is accepted here, read and parsed once;
-                # any other goes, replayed, through the validator below, which decides and words it.
-                raw, receive = await read_ahead(receive)
+                # any other goes through the validator below, which decides and words it.
+                raw, receive = await read_once(scope, receive)
                 if validator_class.accepts_parsed(raw, encoding, schema, scope):
                     return receive, scope
             validator = validator_class(
                 schema=schema,
-                required=self._operation.request_body.get("required", False),
+                required=self.operation.request_body.get("required", False),
                 nullable=nullable,
                 encoding=encoding,
                 strict_validation=self.strict_validation,
@@ -140,13 +145,14 @@ class PreparedRequestValidationMiddleware(RequestValidationMiddleware):  # type:
     api_cls = _PreparedAPI
 
 
-class ResponseBodyValidator(JSONResponseBodyValidator):  # type: ignore[misc]
+class ResponseBodyValidator(BodyValidatorFields, JSONResponseBodyValidator):  # type: ignore[misc]
     """A response body the compiled validator accepts is accepted; any other goes to Connexion's check,
     which raises its usual error. The compiled validator is never more lenient than Connexion's (same
     draft, same nullable rule, the same or stricter formats and patterns), so the verdict is Connexion's."""
 
-    def _validate(self, body: Any) -> Any:
+    def check_body(self, body: Any) -> Any:
         # No schema accepts anything (and Connexion hands a new empty dict each time: nothing to cache).
-        if not self._schema or for_contract(self._schema).is_valid(body):
+        schema = self.schema
+        if not schema or for_contract(schema).is_valid(body):
             return None
-        return super()._validate(body)
+        return stock_response_check(self, body)
