@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# Connexion's context variables, read directly: its public names (`connexion.context.scope`, `context`)
-# are werkzeug proxies, several Python calls per lookup on the path of every request.
-from connexion.context import _context, _scope
-
 from koppelbox.journal import Journal
+
+# Connexion's context variables, read directly (integration/private.py says why).
+from koppelbox.server.integration.private import context_var, scope_var
 from koppelbox.server.routes import RouteTable
 from koppelbox.store import Store
 
@@ -32,22 +31,22 @@ def sandbox_of(scope: Any) -> Sandbox:
 
 
 def current() -> Sandbox:
-    return sandbox_of(_scope.get())
+    return sandbox_of(scope_var.get())
 
 
 def caller() -> str:
     """The client id behind the request's bearer token (set by the security layer)."""
-    user: str = _context.get()["user"]
+    user: str = context_var.get()["user"]
     return user
 
 
 def token_info() -> dict[str, Any]:
     """What the security layer found about the request's token (client, scopes)."""
-    info: dict[str, Any] = _context.get()["token_info"]
+    info: dict[str, Any] = context_var.get()["token_info"]
     return info
 
 
 def request_scope() -> dict[str, Any]:
     """The ASGI scope of the request being handled."""
-    scope: dict[str, Any] = _scope.get()
+    scope: dict[str, Any] = scope_var.get()
     return scope

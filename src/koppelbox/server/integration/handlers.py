@@ -46,14 +46,14 @@ class PreparedResponse(Hooks, AsyncResponseDecorator):  # type: ignore[misc]
         super().__init__(framework=StarletteFramework, jsonifier=jsonifier)
         self._operation_produces = op.produces
         # Connexion takes `list(set(produces))` on every call; within one process that order is stable.
-        self._produces = list(set(op.produces))
-        self._encode = _json_encoder(jsonifier) if len(self._produces) == 1 else None
-        if self._encode is not None and not is_json_mimetype(split_content_type(self._produces[0])[0]):
+        self._media_types = list(set(op.produces))
+        self._encode = _json_encoder(jsonifier) if len(self._media_types) == 1 else None
+        if self._encode is not None and not is_json_mimetype(split_content_type(self._media_types[0])[0]):
             self._encode = None
 
     def infer_content_type(self, data: Any, headers: dict[str, Any]) -> str | None:
         content_type = content_type_of(headers)
-        produces = self._produces
+        produces = self._media_types
         if data is not None and not produces:
             produces = ["application/json"]
         if content_type:
@@ -97,7 +97,7 @@ class PreparedResponse(Hooks, AsyncResponseDecorator):  # type: ignore[misc]
             return None
         if type(data) is not dict and type(data) is not list:
             return None
-        headers["Content-Type"] = self._produces[0]  # as `_update_headers` adds it to the handler's dict
+        headers["Content-Type"] = self._media_types[0]  # as `_update_headers` adds it to the handler's dict
         return Response((encode(data) + "\n").encode("utf-8"), status_code=status, headers=headers)
 
 

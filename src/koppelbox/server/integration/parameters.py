@@ -91,7 +91,7 @@ class _Plan:
         self.is_trace = op.method.upper() == "TRACE"
         self.has_body = bool(op.is_request_body_defined)
         self._body_schemas: dict[str, Any] = {}
-        self._consumes = set(op.consumes)
+        self._listed_types = set(op.consumes)
         # Names from the contract, sanitised once; anything else (form field names) as it comes.
         self.sanitized = {name: sanitize(name) for name in [*self.path_definitions, *self.query_definitions]}
         self.sanitized[op.body_name(None)] = self.body_name
@@ -102,7 +102,7 @@ class _Plan:
         schema = self._body_schemas.get(mimetype)
         if schema is None:
             schema = self.operation.body_schema(mimetype)
-            if mimetype in self._consumes:
+            if mimetype in self._listed_types:
                 self._body_schemas[mimetype] = schema
         return schema
 

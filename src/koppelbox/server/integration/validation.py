@@ -40,10 +40,10 @@ class _PreparedOperation(RequestValidationOperation):  # type: ignore[misc]
         self.operation = operation
         self.validators = {**VALIDATOR_MAP, **(validator_map or {})}
         # URI parsers keep nothing per request: one serves the parameter and the body validators.
-        self._uri_parser = operation.uri_parser_class(operation.parameters, operation.body_definition())
+        self._parser = operation.uri_parser_class(operation.parameters, operation.body_definition())
         self._parameter_validator = self.validators["parameter"](
             operation.parameters,
-            uri_parser=self._uri_parser,
+            uri_parser=self._parser,
             strict_validation=self.strict_validation,
             security_query_params=self.security_query_params,
         )
@@ -83,7 +83,7 @@ class _PreparedOperation(RequestValidationOperation):  # type: ignore[misc]
                 detail=f"Invalid Content-type ({mime_type}), expected {self.operation.consumes}"
             )
 
-    def _body(self, mime_type: str) -> tuple[Any, Any, bool]:
+    def _body_for(self, mime_type: str) -> tuple[Any, Any, bool]:
         found = self._bodies.get(mime_type)
         if found is None:
             schema = self.operation.body_schema(mime_type)
@@ -109,7 +109,7 @@ class _PreparedOperation(RequestValidationOperation):  # type: ignore[misc]
         else:
             mime_type, encoding = self.extract_content_type(scope["headers"])
             self.validate_mime_type(mime_type)
-        schema, validator_class, nullable = self._body(mime_type)
+        schema, validator_class, nullable = self._body_for(mime_type)
         if schema and validator_class is not None:
             if getattr(validator_class, "accepts_parsed", None) is not None:
                 # A JSON body the compiled validator accepts is accepted here, read and parsed once;
@@ -123,7 +123,7 @@ class _PreparedOperation(RequestValidationOperation):  # type: ignore[misc]
                 nullable=nullable,
                 encoding=encoding,
                 strict_validation=self.strict_validation,
-                uri_parser=self._uri_parser,
+                uri_parser=self._parser,
             )
             receive, scope = await validator.wrap_receive(receive, scope=scope)
         return receive, scope
