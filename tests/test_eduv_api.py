@@ -205,7 +205,7 @@ def test_a_request_too_large_is_answered_in_the_edu_v_body() -> None:
     ],
 )
 def test_every_problem_maps_to_a_functional_code(problem: Problem, http_status: int, code: int) -> None:
-    body = eduv_format(problem)
-    assert (problem.status, body["status"]) == (http_status, code)
-    assert problem.headers["API-Version"] == API_VERSION
+    answered, body = eduv_format(problem)
+    assert (answered.status, body["status"]) == (http_status, code)
+    assert answered.headers["API-Version"] == API_VERSION
     assert body["statusMessage"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from connexion.exceptions import OAuthScopeProblem
@@ -69,12 +70,14 @@ def _default_message(status: int) -> str:
     }.get(status, "The request failed.")
 
 
-ErrorFormat = Callable[[Problem], dict[str, Any]]
+# A format answers with the problem as it is to be sent and its body. It never changes the problem it is
+# given: one that answers with another status or more headers returns a new problem.
+ErrorFormat = Callable[[Problem], tuple[Problem, dict[str, Any]]]
 
 
-def standard_format(problem: Problem) -> dict[str, Any]:
+def standard_format(problem: Problem) -> tuple[Problem, dict[str, Any]]:
     """`{status, code, message, errors[]}`: Wimpel, the control plane, and the default."""
-    return {
+    return problem, {
         "status": problem.status,
         "code": problem.code,
         "message": problem.message,
@@ -82,7 +85,7 @@ def standard_format(problem: Problem) -> dict[str, Any]:
     }
 
 
-def oauth_format(problem: Problem) -> dict[str, Any]:
+def oauth_format(problem: Problem) -> tuple[Problem, dict[str, Any]]:
     """RFC 6749 §5.2 for the token endpoint: `{error, error_description}`."""
     if isinstance(problem.cause, OAuthError):
         error = problem.cause.error
@@ -94,7 +97,8 @@ def oauth_format(problem: Problem) -> dict[str, Any]:
     detail = problem.message
     if problem.errors:
         detail += " " + "; ".join(f"{e.field}: {e.message}" for e in problem.errors)
-    return {"error": error, "error_description": detail}
+    answered = replace(problem, headers={**problem.headers, "Cache-Control": "no-store"})
+    return answered, {"error": error, "error_description": detail}
 
 
 # Longest prefix wins. APIs add their own format here next to their handlers.
@@ -114,13 +118,10 @@ def format_for(path: str) -> ErrorFormat:
 
 
 def render(path: str, problem: Problem) -> tuple[int, bytes, dict[str, str]]:
-    error_format = format_for(path)
-    # A format may change the status as well as the body: Edu-V, for one, answers a missing scope with 401.
-    body = error_format(problem)
-    headers = dict(problem.headers)
-    if error_format is oauth_format:
-        headers["Cache-Control"] = "no-store"
-    return problem.status, json.dumps(body, ensure_ascii=False).encode("utf-8"), headers
+    # A format may answer with another status as well as its body: Edu-V, for one, answers a missing
+    # scope with 401.
+    answered, body = format_for(path)(problem)
+    return answered.status, json.dumps(body, ensure_ascii=False).encode("utf-8"), dict(answered.headers)
 
 
 def handle(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:

@@ -7,6 +7,7 @@ an `API-Version` header on every response, errors included.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from koppelbox.resources import openapi_dir
@@ -69,13 +70,14 @@ def functional_code(problem: Problem) -> int:
     return 99
 
 
-def eduv_format(problem: Problem) -> dict[str, Any]:
+def eduv_format(problem: Problem) -> tuple[Problem, dict[str, Any]]:
     code = functional_code(problem)
+    status, headers = problem.status, dict(problem.headers)
     if code == 21:
         # Edu-V puts "scope required" under 401, where Connexion would answer 403.
-        problem.status = 401
-        problem.headers["WWW-Authenticate"] = f'Bearer error="insufficient_scope", scope="{eduv.SCOPE_BASIC}"'
-    problem.headers["API-Version"] = API_VERSION
+        status = 401
+        headers["WWW-Authenticate"] = f'Bearer error="insufficient_scope", scope="{eduv.SCOPE_BASIC}"'
+    headers["API-Version"] = API_VERSION
     message = problem.message
     label = _LABELS.get(code)
     if label and not message.lower().startswith(label.lower()):
@@ -83,7 +85,7 @@ def eduv_format(problem: Problem) -> dict[str, Any]:
     details = [f"`{e.field}` {e.message}" for e in problem.errors if f"`{e.field}`" not in message]
     if details:
         message += " " + "; ".join(details) + "."
-    return {"status": code, "statusMessage": message}
+    return replace(problem, status=status, headers=headers), {"status": code, "statusMessage": message}
 
 
 register_format(PREFIX, eduv_format)
