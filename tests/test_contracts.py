@@ -13,8 +13,8 @@ from jsonschema_path import SchemaPath
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
+from koppelbox.contracts import discover as discover_specs
 from koppelbox.resources import openapi_dir
-from koppelbox.server.app import discover_specs
 from koppelbox.server.resolver import handler_name
 from koppelbox.validator.schema import check
 

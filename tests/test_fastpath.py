@@ -21,9 +21,9 @@ from connexion.spec import Specification
 from connexion.validators import JSONRequestBodyValidator, JSONResponseBodyValidator
 from connexion.validators import ParameterValidator as StockParameterValidator
 
+from koppelbox.contracts import private_copy
 from koppelbox.journal import Journal
 from koppelbox.resources import openapi_dir
-from koppelbox.server.fastpath.specs import private_copy
 from koppelbox.server.integration.schemas import for_contract
 from koppelbox.server.integration.validation import ResponseBodyValidator
 from koppelbox.server.validation import JSONBodyValidator, ParameterValidator

@@ -18,7 +18,9 @@ import yaml
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import ignored_auth, negative_data_rejection
 
-from koppelbox.server.app import ApiSpec, create_app, discover_specs
+from koppelbox.contracts import ApiSpec
+from koppelbox.contracts import discover as discover_specs
+from koppelbox.server.app import create_app
 from koppelbox.store import Store
 
 MAX_EXAMPLES = int(os.environ.get("KBX_FUZZ_EXAMPLES", "30"))

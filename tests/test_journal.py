@@ -253,3 +253,10 @@ def test_pending_entries_are_accounted_to_the_client_named_when_recorded() -> No
         {"reason": "ring", "count": 1, "lastSeq": 1, "lastAt": journal.accounts()["a"]["lost"][0]["lastAt"]}
     ]
     assert journal.accounts()["b"] == {"recorded": 1, "lost": []}
+
+
+def test_health_probes_do_not_push_evidence_out_of_the_journal(client: TestClient) -> None:
+    client.get("/wimpel/v1/organisations", headers=bearer("kbx-kompas"))
+    for _ in range(3):
+        assert client.get("/sandbox/health").status_code == 200
+    assert [e.path for e in client.app.sandbox.journal.entries()] == ["/wimpel/v1/organisations"]  # type: ignore[attr-defined]

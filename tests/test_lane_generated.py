@@ -47,7 +47,9 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from starlette.testclient import TestClient
 
-from koppelbox.server.app import ApiSpec, create_app, discover_specs
+from koppelbox.contracts import ApiSpec
+from koppelbox.contracts import discover as discover_specs
+from koppelbox.server.app import create_app
 from koppelbox.store import Store
 from tests.lane_support import Handoffs, with_and_without_lane
 from tests.support import FakeClock

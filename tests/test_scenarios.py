@@ -10,10 +10,11 @@ import pytest
 import yaml
 from starlette.testclient import TestClient
 
+from koppelbox.contracts import discover as discover_specs
 from koppelbox.resources import openapi_dir
 from koppelbox.scenarios import Example, PreferError, Scenario, ScenarioRequest, load_catalogue, parse_prefer
 from koppelbox.scenarios.markdown import render_markdown
-from koppelbox.server.app import create_app, discover_specs
+from koppelbox.server.app import create_app
 from koppelbox.store import Store
 from tests.support import ADMIN
 

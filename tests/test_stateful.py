@@ -13,7 +13,9 @@ from hypothesis import HealthCheck, settings
 
 from koppelbox.conformance.fuzz import sandbox_credentials
 from koppelbox.conformance.provider import project_settings
-from koppelbox.server.app import ApiSpec, create_app, discover_specs
+from koppelbox.contracts import ApiSpec
+from koppelbox.contracts import discover as discover_specs
+from koppelbox.server.app import create_app
 from koppelbox.store import Store
 
 # Answers only a followed link can produce (the id must exist): proof that sequences really ran.

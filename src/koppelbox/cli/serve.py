@@ -10,8 +10,9 @@ from rich.console import Console
 
 from koppelbox.cli.options import load_store, store_options
 from koppelbox.cli.tokens import credentials, print_credentials
+from koppelbox.contracts import discover
 from koppelbox.journal import DEFAULT_CAPACITY as DEFAULT_JOURNAL_SIZE
-from koppelbox.server.app import DEFAULT_MAX_BODY_BYTES, create_app, discover_specs
+from koppelbox.server.app import DEFAULT_MAX_BODY_BYTES, create_app
 
 
 @click.command()
@@ -54,7 +55,7 @@ def serve(
     console = Console()
     base = f"http://{host}:{port}"
     console.print(f"[bold]koppelbox sandbox[/bold] on {base} (seed {seed})")
-    for spec in discover_specs():
+    for spec in discover():
         console.print(f"  {spec.title:<48} {base}{spec.prefix}   docs: {base}{spec.prefix}/ui/")
     print_credentials(console, credentials(store))
     # What exists now (contracts, compiled validators, seed data) lives as long as the process: keep it

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import yaml
-
+from koppelbox import contracts
 from koppelbox.conformance.local import serving
 from koppelbox.conformance.meta import spec_for
 from koppelbox.conformance.provider import ProviderRun, run_provider
@@ -21,7 +20,7 @@ from koppelbox.store import Store
 
 def sandbox_credentials(spec_path: Path, store: Store) -> tuple[dict[str, str], frozenset[str] | None]:
     """A seeded token holding every scope the contract names (the admin token for the control plane)."""
-    document = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+    document = contracts.document(spec_path)
     schemes = document.get("components", {}).get("securitySchemes", {})
     if any(s.get("type") == "http" for s in schemes.values()):
         return {"Authorization": f"Bearer {store.identity.admin_token}"}, None

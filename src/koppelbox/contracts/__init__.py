@@ -9,6 +9,7 @@ from koppelbox.contracts.catalogue import (
     api_names,
     api_of_path,
     discover,
+    longest_prefix,
     spec_for,
 )
 from koppelbox.contracts.documents import OPERATION_METHODS, document, operations, private_copy
@@ -20,6 +21,7 @@ __all__ = [
     "api_of_path",
     "discover",
     "document",
+    "longest_prefix",
     "operations",
     "private_copy",
     "spec_for",

@@ -5,6 +5,7 @@ to its API (the journal, the error formats, the CLI's `--api` choices)."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,12 +66,19 @@ def spec_for(api: str) -> ApiSpec:
     raise LookupError(f"no contract for API {api!r}; known: {', '.join(api_names())}")
 
 
-def api_of_path(path: str, specs: list[ApiSpec] | None = None) -> ApiSpec | None:
-    """The API a request path belongs to: the longest prefix that matches whole segments."""
-    best: ApiSpec | None = None
-    for spec in specs if specs is not None else discover():
-        if (path == spec.prefix or path.startswith(spec.prefix + "/")) and (
-            best is None or len(spec.prefix) > len(best.prefix)
-        ):
-            best = spec
+def longest_prefix(path: str, prefixes: Iterable[str]) -> str | None:
+    """The longest of `prefixes` that `path` starts with, matching whole segments (`/wimpelx` is not
+    under `/wimpel`): how a request path is mapped to its API, and to its error format."""
+    best: str | None = None
+    for prefix in prefixes:
+        bare = prefix.rstrip("/")
+        if (path == bare or path.startswith(bare + "/")) and (best is None or len(prefix) > len(best)):
+            best = prefix
     return best
+
+
+def api_of_path(path: str, specs: Iterable[ApiSpec] | None = None) -> ApiSpec | None:
+    """The API a request path belongs to."""
+    by_prefix = {spec.prefix: spec for spec in (specs if specs is not None else discover())}
+    found = longest_prefix(path, by_prefix)
+    return by_prefix[found] if found is not None else None

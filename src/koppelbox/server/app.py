@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from connexion import AsyncApp
@@ -20,14 +18,12 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from starlette.exceptions import HTTPException
 
+from koppelbox import contracts
 from koppelbox.journal import DEFAULT_CAPACITY, Journal
-from koppelbox.resources import openapi_dir
 from koppelbox.rules.errors import DomainError
 from koppelbox.rules.oauth import OAuthError
 from koppelbox.server import errors
 from koppelbox.server.context import Sandbox
-from koppelbox.server.fastpath.specs import document as contract_document
-from koppelbox.server.fastpath.specs import private_copy
 from koppelbox.server.integration.handlers import FlatASGIApp
 from koppelbox.server.integration.private import use_inner_app
 from koppelbox.server.integration.stack import use_prepared_middlewares
@@ -45,23 +41,6 @@ DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 # Connexion logs a warning on *every* request to an operation that accepts several media types (Wimpel
 # takes JSON and form posts by design); that is noise, and a cost on the hot path.
 logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
-
-
-@dataclass(frozen=True)
-class ApiSpec:
-    name: str  # handlers module name, e.g. "wimpel"
-    prefix: str  # e.g. "/wimpel"
-    title: str
-    path: Path
-
-
-def discover_specs(directory: Path | None = None) -> list[ApiSpec]:
-    specs = []
-    for path in sorted((directory or openapi_dir()).glob("*.yaml")):
-        document = contract_document(path)
-        prefix = document["servers"][0]["url"].rstrip("/")
-        specs.append(ApiSpec(prefix.strip("/"), prefix, document["info"]["title"], path))
-    return specs
 
 
 class SandboxApp(AsyncApp):  # type: ignore[misc]
@@ -90,12 +69,12 @@ def create_app(
     is tested against; see lane.py)."""
     sandbox = Sandbox(store or Store.from_directory(), max_body_bytes, journal=Journal(journal_size))
     app = SandboxApp(sandbox, validator_map=VALIDATORS, security_map=SECURITY_MAP)
-    for spec in discover_specs():
+    for spec in contracts.discover():
         sandbox.apis.append(spec.prefix)
         sandbox.routes.add_spec(spec.prefix, spec.path)
         module = importlib.import_module(f"koppelbox.server.handlers.{spec.name}")
         app.add_api(
-            private_copy(spec.path),  # parsed once with libyaml, not again by Connexion
+            contracts.private_copy(spec.path),  # parsed once with libyaml, not again by Connexion
             base_path=spec.prefix,
             name=spec.name,
             resolver=HandlerResolver(module),

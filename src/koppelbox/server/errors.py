@@ -17,6 +17,7 @@ from connexion.exceptions import OAuthScopeProblem
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
+from koppelbox.contracts import longest_prefix
 from koppelbox.rules.errors import DomainError
 from koppelbox.rules.oauth import OAuthError
 from koppelbox.server.problems import FieldValidationProblem, Problem
@@ -110,10 +111,7 @@ def register_format(prefix: str, error_format: ErrorFormat) -> None:
 
 
 def format_for(path: str) -> ErrorFormat:
-    best = ""
-    for prefix in _FORMATS:
-        if (path == prefix or path.startswith(prefix.rstrip("/") + "/")) and len(prefix) > len(best):
-            best = prefix
+    best = longest_prefix(path, _FORMATS)
     return _FORMATS[best] if best else standard_format
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from koppelbox.contracts import longest_prefix
 from koppelbox.journal import JournalEntry
 from koppelbox.journal.masking import DEFAULT_BODY_LIMIT, capture_body, findings_of, mask_headers
 from koppelbox.rules.clock import rfc3339
@@ -25,9 +26,12 @@ from koppelbox.server.integration.body import declared_length, read_once
 
 _LATER = object()  # marks a body still to be captured when the entry is built
 SCENARIO_KEY = "koppelbox_scenario"  # in scope["extensions"], set by the scenario middleware
-# Reading the journal or the docs is not traffic worth recording (and reading would flood it).
+# Reading the journal or the docs is not traffic worth recording (and reading would flood it), nor is a
+# health probe: a monitor asking every few seconds would push vendors' evidence out of the ring.
 _NOT_RECORDED = re.compile(
-    "|".join(map(re.escape, ("/sandbox/journal", "/ui/", "/openapi.json", "/openapi.yaml")))
+    "|".join(
+        map(re.escape, ("/sandbox/journal", "/sandbox/health", "/ui/", "/openapi.json", "/openapi.yaml"))
+    )
 )
 
 
@@ -260,8 +264,4 @@ def _basic_user(authorization: str | None) -> str | None:
 
 
 def _api_of(path: str, prefixes: list[str]) -> str:
-    best = ""
-    for prefix in prefixes:
-        if (path == prefix or path.startswith(prefix + "/")) and len(prefix) > len(best):
-            best = prefix
-    return best.strip("/")
+    return (longest_prefix(path, prefixes) or "").strip("/")

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from koppelbox.server.fastpath.specs import document as contract_document
+from koppelbox.contracts import document as contract_document
 from koppelbox.validator.contracts import OPERATION_METHODS
 
 _TEMPLATE_PARAMETER = re.compile(r"\\\{[^/]+?\\\}")

@@ -10,24 +10,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from koppelbox.resources import openapi_dir
+from koppelbox.contracts import spec_for
 from koppelbox.rules import eduv
 from koppelbox.server.context import caller, current, token_info
 from koppelbox.server.errors import register_format
-from koppelbox.server.fastpath.specs import document as contract_document
 from koppelbox.server.problems import Problem
 
 PREFIX = "/eduv"
-SPEC_FILE = "eduv-employees.yaml"
-
-
-def _api_version() -> str:
-    # The contract is the single source of truth for the version, too.
-    document = contract_document(openapi_dir() / SPEC_FILE)
-    return str(document["info"]["version"])
-
-
-API_VERSION = _api_version()
+# The contract is the single source of truth for the version, too.
+API_VERSION = spec_for("eduv").version
 
 
 async def list_school_employees(
