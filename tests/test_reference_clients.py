@@ -42,11 +42,12 @@ def sandbox_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def runs(sandbox_url: str) -> dict[tuple[str, bool], Run]:
-    """Every client once, the careless ones first, so that each careful one also shows it copes with a
-    sandbox another partner has already used (Aanmeld: 98YB's last free stamnummer may be gone). The three
-    APIs run at once: their clients are independent and mostly wait out Retry-After."""
+    """The careless clients first, so that each careful one also shows it copes with a sandbox another
+    partner has already used (Aanmeld: 98YB's last free stamnummer may be gone); then the careful ones
+    twice, because a vendor runs its client again and is certified on the whole journal. The three APIs
+    run at once: their clients are independent and mostly wait out Retry-After."""
     results: dict[tuple[str, bool], Run] = {}
-    for careless in (True, False):
+    for careless in (True, False, False):
         started = {
             api: subprocess.Popen(
                 [sys.executable, str(CLIENTS / f"{api}.py"), "--base-url", sandbox_url]
@@ -59,7 +60,8 @@ def runs(sandbox_url: str) -> dict[tuple[str, bool], Run]:
         }
         for api, process in started.items():
             output, _ = process.communicate(timeout=RUN_TIMEOUT)
-            results[api, careless] = (process.returncode, output)
+            earlier_code, earlier_output = results.get((api, careless), (0, ""))
+            results[api, careless] = (max(earlier_code, process.returncode), earlier_output + output)
     return results
 
 

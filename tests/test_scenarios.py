@@ -16,7 +16,7 @@ from koppelbox.scenarios import Example, PreferError, Scenario, ScenarioRequest,
 from koppelbox.scenarios.markdown import render_markdown
 from koppelbox.server.app import create_app
 from koppelbox.store import Store
-from tests.support import ADMIN
+from tests.support import ADMIN, FakeClock, bearer
 
 CATALOGUE = load_catalogue()
 SERVED = {spec.name for spec in discover_specs(openapi_dir())}
@@ -150,3 +150,50 @@ def test_the_docs_table_is_generated_from_the_catalogue() -> None:
     assert DOCS.read_text(encoding="utf-8") == render_markdown(CATALOGUE), (
         "docs/scenarios.md is stale: run `koppelbox scenarios --markdown > docs/scenarios.md`"
     )
+
+
+def issued_token(client: TestClient, client_id: str, secret: str) -> str:
+    form = {"grant_type": "client_credentials"}
+    token: str = client.post("/sandbox/oauth2/token", data=form, auth=(client_id, secret)).json()[
+        "access_token"
+    ]
+    return token
+
+
+def test_the_401_scenario_expires_an_issued_token_and_keeps_it_attributed(
+    client: TestClient, clock: FakeClock
+) -> None:
+    token = issued_token(client, "partner-kompas", "kompas-secret")
+    answer = client.get("/wimpel/v1/organisations", headers={**bearer(token), "Prefer": "kbx-scenario=401"})
+    assert answer.status_code == 401
+    assert answer.headers["preference-applied"] == "kbx-scenario=401"
+    assert answer.json()["code"] == "unauthorized"
+    again = client.get("/wimpel/v1/organisations", headers=bearer(token))  # no Prefer: really expired now
+    assert again.status_code == 401
+    assert "expired" in again.json()["message"]
+    # Issuing later tokens drops expired ones from memory; a resent one is still known as expired, and
+    # still attributed to its client (certify judges reuse of a rejected token).
+    clock.advance(seconds=1)
+    fresh = issued_token(client, "partner-kompas", "kompas-secret")
+    assert client.get("/wimpel/v1/organisations", headers=bearer(fresh)).status_code == 200
+    late = client.get("/wimpel/v1/organisations", headers=bearer(token))
+    assert late.status_code == 401
+    assert "expired" in late.json()["message"]
+    journal = client.app.sandbox.journal.entries()  # type: ignore[attr-defined]
+    assert [(e.status, e.client) for e in journal if e.api == "wimpel"] == [
+        (401, "partner-kompas"),
+        (401, "partner-kompas"),
+        (200, "partner-kompas"),
+        (401, "partner-kompas"),
+    ]
+
+
+def test_the_401_scenario_leaves_a_seeded_token_working(client: TestClient) -> None:
+    answer = client.get(
+        "/wimpel/v1/organisations", headers={**bearer("kbx-kompas"), "Prefer": "kbx-scenario=401"}
+    )
+    assert answer.status_code == 401
+    assert client.get("/wimpel/v1/organisations", headers=bearer("kbx-kompas")).status_code == 200
+    admin = {**bearer("kbx-admin-local"), "Prefer": "kbx-scenario=401"}
+    assert client.get("/sandbox/clients", headers=admin).status_code == 401
+    assert client.post("/sandbox/reset", headers=bearer("kbx-admin-local")).status_code == 200

@@ -18,6 +18,8 @@ configuration. There are three kinds of trigger:
 - **header**: add `Prefer: kbx-scenario=<id>` (RFC 7240) to any authenticated request of any API.
   The sandbox checks the token first, then answers with the scenario in that API's own error body.
   For the slow answer, `Prefer: kbx-scenario=slow, kbx-delay=<seconds>` (0 to 30) sets the delay.
+  `kbx-scenario=401` also expires the token when the token endpoint issued it, so that the token
+  stays rejected, as a really expired one would (seeded static tokens answer 401 to that request only).
   An unknown scenario id is refused with 400, so a typo never passes silently.
 - **reserved**: a reserved identifier that plays the same scenario without a header, for
   connectors that cannot add one.

@@ -18,8 +18,11 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from koppelbox.scenarios import HeaderScenario, PreferError, load_catalogue, parse_prefer
+from koppelbox.server.context import sandbox_of
 from koppelbox.server.integration.body import read_once
 from koppelbox.server.journal import SCENARIO_KEY
+
+TOKEN_EXPIRED = "401"  # the header scenario that also expires the token it was sent with
 
 
 class ScenarioMiddleware:
@@ -55,6 +58,9 @@ class ScenarioMiddleware:
         scope.setdefault("extensions", {})[SCENARIO_KEY] = scenario.id
         if scenario.status is not None:
             headers = {"Retry-After": str(scenario.retry_after)} if scenario.retry_after is not None else {}
+            if scenario.id == TOKEN_EXPIRED:
+                _expire_bearer(scope)
+                headers["WWW-Authenticate"] = "Bearer"
             raise HTTPException(scenario.status, _message(scenario), headers=headers)
         await asyncio.sleep(scenario.delay if delay is None else delay)
         await self.app(scope, receive, send)
@@ -91,6 +97,15 @@ async def _peek_json(scope: Scope, receive: Receive) -> tuple[Any, Receive]:
         return json.loads(raw), replay
     except (ValueError, RecursionError):
         return None, replay
+
+
+def _expire_bearer(scope: Scope) -> None:
+    """The `401` scenario: the token this request carried expires now, so that resending it is refused
+    as a really expired token would be (and certify sees whether the client fetched a new one)."""
+    for name, value in scope.get("headers", []):
+        scheme, _, token = value.decode("latin-1").partition(" ")
+        if name == b"authorization" and scheme.lower() == "bearer" and token.strip():
+            sandbox_of(scope).store.identity.expire(token.strip())
 
 
 def _message(scenario: HeaderScenario) -> str:

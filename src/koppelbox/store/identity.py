@@ -5,6 +5,8 @@ from __future__ import annotations
 import hmac
 import secrets
 import threading
+from collections import OrderedDict
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +17,9 @@ from koppelbox.rules.identity import AccessToken, Client
 from koppelbox.store.fixtures import FixtureError, Fixtures
 
 DEFAULT_TOKEN_LIFETIME = 3600
+# Owners of issued tokens dropped after expiry, kept so that a client resending one is still told it
+# expired, and the journal still attributes that 401 to it (certify judges reuse of a rejected token).
+RETIRED_OWNERS = 10_000
 
 
 class IdentityStore:
@@ -45,6 +50,7 @@ class IdentityStore:
                     str(token["token"]), client.id, scopes, expires
                 )
         self._issued: dict[str, AccessToken] = {}
+        self._retired: OrderedDict[str, str] = OrderedDict()  # dropped expired token → its client
 
     def static_tokens(self, client_id: str) -> list[AccessToken]:
         return [t for t in self._static.values() if t.client_id == client_id]
@@ -70,12 +76,15 @@ class IdentityStore:
         """The client a token belongs to, expired or not (the journal attributes a 401 to it)."""
         with self._lock:
             found = self._issued.get(token) or self._static.get(token)
-        return found.client_id if found else None
+            return found.client_id if found else self._retired.get(token)
 
     def authenticate(self, token: str) -> AccessToken:
         """The live token for a bearer value, or Unauthorized saying why not."""
         with self._lock:
             found = self._issued.get(token) or self._static.get(token)
+            retired = token in self._retired
+        if found is None and retired:
+            raise Unauthorized("The bearer token has expired; fetch a new one.")
         if found is None:
             raise Unauthorized("The bearer token is not known to this sandbox.")
         if found.expired(self._clock()):
@@ -100,8 +109,21 @@ class IdentityStore:
             self._issued[token.token] = token
         return token
 
+    def expire(self, token: str) -> bool:
+        """Expire a token the token endpoint issued, now (the `401` scenario): from here on it is refused
+        as expired, and still attributed to its client. Seeded static tokens are left as they are (an
+        admin token expired by accident would lock the control plane); False for those."""
+        with self._lock:
+            found = self._issued.get(token)
+            if found is None:
+                return False
+            self._issued[token] = replace(found, expires_at=self._clock())
+            return True
+
     def _drop_expired(self) -> None:
         # Called with the lock held: keeps memory flat however many tokens a long CI run fetches.
         now = self._clock()
         for key in [k for k, t in self._issued.items() if t.expired(now)]:
-            del self._issued[key]
+            self._retired[key] = self._issued.pop(key).client_id
+        while len(self._retired) > RETIRED_OWNERS:
+            self._retired.popitem(last=False)

@@ -45,6 +45,8 @@ class IdentityBackend(Protocol):
 
     def issue(self, credentials: oauth.ClientCredentials, requested_scope: str | None) -> AccessToken: ...
 
+    def expire(self, token: str) -> bool: ...  # an issued token, now (the `401` scenario)
+
 
 class WimpelBackend(Protocol):
     """Each client's list of organisations, with their history. A client sees only its own list."""
