@@ -31,6 +31,7 @@ from koppelbox.validator import contracts
 from koppelbox.validator.contracts import OPERATION_METHODS
 
 EVIDENCE_BYTES = 4000
+FAILURES_KEPT = 5  # per operation × status
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 READ_ONLY_DETAIL = (
     "Not run: it creates, changes or deletes data on the server under test (pass --allow-writes)."
@@ -85,6 +86,12 @@ class _Cell:
     cases: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)
     sample: dict[str, Any] | None = None
+
+    def keeps(self, check: str) -> bool:
+        """Up to FAILURES_KEPT failures as evidence, and always the first of each check: a defect one check
+        finds must not be hidden behind many failures of another (the report names every check that
+        failed)."""
+        return len(self.failures) < FAILURES_KEPT or all(f["check"] != check for f in self.failures)
 
 
 @dataclass(frozen=True)
@@ -278,7 +285,7 @@ def _probe(
         cell.cases += 1
         if probe.problem is None:
             cell.sample = cell.sample or probe.exchange
-        elif len(cell.failures) < 5:
+        elif cell.keeps("kbx_auth_probe"):
             cell.failures.append(
                 {
                     "check": "kbx_auth_probe",
@@ -303,7 +310,7 @@ def _collect(recorder: Any, cells: dict[tuple[str, int], _Cell], created: list[C
         if cell.sample is None and not failed:
             cell.sample = _pair(interaction)
         for check in failed:
-            if len(cell.failures) < 5:
+            if cell.keeps(check.name):
                 failure = check.failure_info.failure
                 cell.failures.append(
                     {
@@ -360,6 +367,9 @@ def _verdicts(
             elif cell.failures:
                 first = cell.failures[0]
                 detail = f"{first['check']}: {first['title']}. {first['message']}".strip()
+                others = sorted({f["check"] for f in cell.failures} - {first["check"]})
+                if others:
+                    detail += f" (also failed: {', '.join(others)})"
                 verdicts.append(Verdict(vid, label, title, Outcome.FAIL, detail, cell.failures))
             else:
                 sample = [cell.sample] if cell.sample else []
