@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from koppelbox.cli import main
 from koppelbox.fixtures_gen import SERVE_SCHOOLS, generate, write
-from koppelbox.fixtures_gen.names import ascii_slug, split_surname
+from koppelbox.fixtures_gen.world.names import ascii_slug, split_surname
 from koppelbox.resources import openapi_dir
 from koppelbox.rules import dutch
 from koppelbox.server.app import create_app

@@ -1,5 +1,9 @@
-"""The domain core (rules/, store/) imports no web framework and nothing from the layers above it; the
-rules, pure domain code, import no storage either (they reach records through `SchoolRecords`)."""
+"""The layers of ARCHITECTURE.md, enforced: which koppelbox package may import which, which may use a web
+framework, and the two fences inside the server. Imports inside functions count too.
+
+A change that needs an import this table forbids is a change of architecture: change ARCHITECTURE.md and
+this table together, in the same commit, saying why.
+"""
 
 from __future__ import annotations
 
@@ -8,37 +12,92 @@ from pathlib import Path
 
 import pytest
 
-import koppelbox
+from tests.test_imports import MODULES, imported
 
-PACKAGE = Path(koppelbox.__file__).parent
-FORBIDDEN = ("connexion", "starlette", "uvicorn", "flask", "httpx", "koppelbox.server", "koppelbox.cli")
-CORE = sorted(p for layer in ("rules", "store") for p in (PACKAGE / layer).rglob("*.py"))
-RULES = sorted((PACKAGE / "rules").rglob("*.py"))
-ABOVE_THE_RULES = ("koppelbox.store", "koppelbox.server", "koppelbox.cli", "koppelbox.conformance")
+# Top-level package (or module) → the koppelbox packages it may import. "(root)" is koppelbox/__init__
+# (the version). Front ends first, the bottom last; a package never imports one listed above it.
+BOTTOM = {"contracts", "resources", "(root)"}
+ALLOWED: dict[str, set[str]] = {
+    # Front ends: the CLI today; the pytest plugin and the web pages (issues 13, 14) sit here too and use
+    # the server only through server/app.py (create_app, SandboxApp), never its internals.
+    "__main__": {"cli"},
+    "cli": {"conformance", "server", "validator", "journal", "scenarios", "store", "fixtures_gen", "rules"}
+    | BOTTOM,
+    # Judging integrations; `fuzz` serves a fresh sandbox, so it may build the app.
+    "conformance": {"server", "validator", "journal", "scenarios", "store", "rules"} | BOTTOM,
+    # The sandbox server: the only package that knows Connexion.
+    "server": {"validator", "journal", "scenarios", "store", "rules"} | BOTTOM,
+    # Services the server and the front ends share; none knows a web framework.
+    "validator": {"rules", "contracts", "resources"},
+    "journal": set(),
+    "scenarios": {"contracts", "resources"},
+    # Storage, and the invented data it may add to the seed.
+    "store": {"fixtures_gen", "rules", "resources"},
+    "fixtures_gen": set(),
+    # Pure domain code.
+    "rules": set(),
+    # The bottom: the contracts and where the package's data lives.
+    "contracts": {"resources"},
+    "resources": set(),
+    "(root)": set(),
+}
+WEB = ("connexion", "starlette", "uvicorn", "httpx", "flask")
+MAY_USE_THE_WEB = {"server", "conformance", "cli"}  # conformance and cli only run uvicorn for a sandbox
 
 
-def imported_modules(path: Path) -> set[str]:
-    modules: set[str] = set()
+def top(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "(root)"
+
+
+def third_party(path: Path) -> set[str]:
+    found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            modules |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            modules.add(node.module)
-    return modules
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
+    return found
 
 
-@pytest.mark.parametrize("path", CORE, ids=lambda p: str(p.relative_to(PACKAGE)))
-def test_domain_core_stays_framework_free(path: Path) -> None:
-    offending = {m for m in imported_modules(path) if m.startswith(FORBIDDEN)}
-    assert not offending
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_each_module_imports_only_the_layers_below_it(module: str) -> None:
+    layer = top(module)
+    assert layer in ALLOWED, f"{layer} is a new package: give it a row in ALLOWED and in ARCHITECTURE.md"
+    crossing = {top(t) for t in imported(module)} - {layer}
+    assert crossing <= ALLOWED[layer], f"{module} imports {sorted(crossing - ALLOWED[layer])}"
 
 
-@pytest.mark.parametrize("path", RULES, ids=lambda p: str(p.relative_to(PACKAGE)))
-def test_rules_import_no_storage_and_nothing_above(path: Path) -> None:
-    offending = {m for m in imported_modules(path) if m.startswith(ABOVE_THE_RULES)}
-    assert not offending
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if top(m) not in MAY_USE_THE_WEB))
+def test_only_the_server_and_the_front_ends_know_a_web_framework(module: str) -> None:
+    assert not third_party(MODULES[module]) & set(WEB)
 
 
-def test_the_check_sees_the_core() -> None:
-    assert any(p.name == "wimpel.py" for p in CORE)
-    assert any(p.name == "intake.py" for p in RULES)
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("koppelbox.server.integration")))
+def test_the_connexion_integration_imports_nothing_else_of_the_server(module: str) -> None:
+    outside = {
+        t
+        for t in imported(module)
+        if t.startswith("koppelbox.server") and not t.startswith("koppelbox.server.integration")
+    }
+    assert not outside
+
+
+def test_the_lane_is_optional_nothing_but_the_app_uses_it() -> None:
+    users = {m for m in MODULES if "koppelbox.server.lane" in imported(m)}
+    assert users <= {"koppelbox.server.app"}
+
+
+def test_the_table_sees_every_layer() -> None:
+    assert {top(m) for m in MODULES} == set(ALLOWED)
+    assert any(m.startswith("koppelbox.rules.aanmeld") for m in MODULES)
+
+
+def test_no_command_imports_another() -> None:
+    """What commands share (output, options, preflight checks, the control-plane client) has its own
+    module in cli/; a command module is imported by the group alone."""
+    from koppelbox.cli import COMMANDS
+
+    commands = {target.partition(":")[0] for target in COMMANDS.values()}
+    leaning = {(m, t) for m in commands for t in imported(m) if t in commands and t != m}
+    assert not leaning

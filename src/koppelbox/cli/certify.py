@@ -10,9 +10,9 @@ import click
 from rich.console import Console
 
 from koppelbox.cli.options import store_options
+from koppelbox.cli.output import finish
 from koppelbox.cli.preflight import check_sandbox_url
 from koppelbox.cli.remote import admin_token_option, fetch_journal_page
-from koppelbox.cli.reporting import finish
 from koppelbox.conformance.certify import UnknownClient
 from koppelbox.conformance.certify import certify as judge
 from koppelbox.contracts import api_names

@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from koppelbox.cli import preflight
 from koppelbox.cli.options import store_options
-from koppelbox.cli.reporting import finish
+from koppelbox.cli.output import finish
 from koppelbox.contracts import api_names
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from koppelbox.cli.validate import BadInput, emit, exit_code, format_options
+from koppelbox.cli.output import BadInput, emit, exit_code, format_options
 from koppelbox.validator.contracts import ContractError
 from koppelbox.validator.lint import lint_paths
 from koppelbox.validator.semantic import Context

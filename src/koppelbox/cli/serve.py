@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 
 from koppelbox.cli.options import load_store, store_options
-from koppelbox.cli.tokens import credentials, print_credentials
+from koppelbox.cli.output import credentials, print_credentials
 from koppelbox.contracts import discover
 from koppelbox.journal import DEFAULT_CAPACITY as DEFAULT_JOURNAL_SIZE
 from koppelbox.server.app import DEFAULT_MAX_BODY_BYTES, create_app

@@ -7,91 +7,14 @@ from datetime import date, datetime
 from pathlib import Path
 
 import click
-from rich.console import Console
 
+from koppelbox.cli.output import BadInput, emit, exit_code, format_options
 from koppelbox.validator import catalogue, contracts
 from koppelbox.validator.contracts import PARTS, ContractError
 from koppelbox.validator.inputs import InputError, expand
-from koppelbox.validator.report import FileResult, json_report, junit, text
 from koppelbox.validator.run import check_all
 from koppelbox.validator.selection import Selection, SelectionError
 from koppelbox.validator.semantic import Context
-
-
-class BadInput(click.ClickException):
-    """Usage problems and unreadable input: exit code 2, as for click's own usage errors."""
-
-    exit_code = 2
-
-
-def emit(
-    results: list[FileResult],
-    output_format: str,
-    output: Path | None,
-    color: str,
-    show_clean: bool,
-    suite: str = "koppelbox validate",
-) -> None:
-    if output_format == "text":
-        stream = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
-        try:
-            force = {"always": True, "never": False}.get(color)
-            console = Console(file=stream, force_terminal=force, no_color=color == "never", highlight=False)
-            text.render(console, results, show_clean=show_clean)
-        finally:
-            if output:
-                stream.close()
-        return
-    rendered = json_report.render(results) if output_format == "json" else junit.render(results, suite)
-    if output:
-        output.write_text(rendered + ("" if rendered.endswith("\n") else "\n"), encoding="utf-8")
-    else:
-        click.echo(rendered)
-
-
-def exit_code(results: list[FileResult], fail_on: str) -> int:
-    failing = {"error"} if fail_on == "error" else {"error", "warning"}
-    return 1 if any(str(f.severity) in failing for r in results for f in r.findings) else 0
-
-
-def format_options(function: click.decorators.FC) -> click.decorators.FC:
-    for option in reversed(
-        [
-            click.option(
-                "--format",
-                "output_format",
-                type=click.Choice(["text", "json", "junit"]),
-                default="text",
-                show_default=True,
-                help="text for people, json for tools, junit for CI.",
-            ),
-            click.option(
-                "--output",
-                "-O",
-                type=click.Path(dir_okay=False, writable=True, path_type=Path),
-                help="Write the report to this file instead of standard output.",
-            ),
-            click.option(
-                "--fail-on",
-                type=click.Choice(["warning", "error"]),
-                default="warning",
-                show_default=True,
-                help="Exit 1 on any finding (warning), or only on errors.",
-            ),
-            click.option(
-                "--color",
-                type=click.Choice(["auto", "always", "never"]),
-                default="auto",
-                show_default=True,
-                help="Colour the text report (auto: only on a terminal).",
-            ),
-            click.option(
-                "--quiet", "-q", is_flag=True, help="Text report: leave out files without findings."
-            ),
-        ]
-    ):
-        function = option(function)
-    return function
 
 
 @click.command()

@@ -11,7 +11,6 @@ import yaml
 
 from koppelbox.fixtures_gen.sections import SECTIONS, SectionRandom
 from koppelbox.fixtures_gen.world import build_world
-from koppelbox.store.fixtures import Fixtures
 
 ADMIN_TOKEN = "kbx-admin-local"
 EMPLOYEES_PER_SCHOOL = 100
@@ -83,9 +82,9 @@ def _json_lines(document: Mapping[str, Any]) -> Iterator[str]:
     yield "}\n"
 
 
-def reserved_identifiers(fixtures: Fixtures) -> frozenset[str]:
+def reserved_identifiers(documents: Mapping[str, Any]) -> frozenset[str]:
     """Every text in the shipped schools and Edu-V documents: generated data avoids them all."""
-    return frozenset(_strings(fixtures.get("schools")) | _strings(fixtures.get("eduv")))
+    return frozenset(_strings(documents.get("schools")) | _strings(documents.get("eduv")))
 
 
 def _strings(value: Any) -> set[str]:
@@ -98,14 +97,15 @@ def _strings(value: Any) -> set[str]:
     return set()
 
 
-def extend(fixtures: Fixtures, seed: int, schools: int = SERVE_SCHOOLS) -> Fixtures:
-    """The fixtures plus `schools` generated schools (with their employees, consumers and grants)."""
-    generated = generate(seed, schools, reserved=reserved_identifiers(fixtures))
+def extend(documents: Mapping[str, Any], seed: int, schools: int = SERVE_SCHOOLS) -> dict[str, Any]:
+    """The fixture documents (by file stem) plus `schools` generated schools (with their employees,
+    consumers and grants). Plain documents in and out: the store, which loads fixtures, sits above."""
+    generated = generate(seed, schools, reserved=reserved_identifiers(documents))
     generated["clients"] = {"clients": generated["clients"]["clients"]}  # the shipped admin token stays
-    merged = dict(fixtures.documents)
+    merged = dict(documents)
     for stem, document in generated.items():
         merged[stem] = _merge(merged.get(stem), document)
-    return Fixtures(fixtures.directory, merged, seed)
+    return merged
 
 
 def _merge(base: Any, extra: Any) -> Any:

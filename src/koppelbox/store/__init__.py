@@ -41,7 +41,7 @@ class Store:
             # here so that Faker loads only when generated data is asked for.
             from koppelbox.fixtures_gen import extend
 
-            fixtures = extend(fixtures, seed)
+            fixtures = Fixtures(fixtures.directory, extend(fixtures.documents, seed), seed)
         return cls(fixtures, clock)
 
     def _build(self) -> None:

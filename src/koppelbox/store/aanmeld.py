@@ -23,8 +23,6 @@ from koppelbox.store.aanmeld_records import MemoryAanmeldRecords
 from koppelbox.store.fixtures import Fixtures
 from koppelbox.store.interfaces import AanmeldRecords
 
-DEFAULT_MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
-
 
 def _new_id() -> str:
     return str(uuid.uuid4())
@@ -37,7 +35,7 @@ class AanmeldStore:
         self._clock = clock
         document = fixtures.get("aanmeld") or {}
         self.max_document_bytes = int(
-            (document.get("settings") or {}).get("max_document_bytes", DEFAULT_MAX_DOCUMENT_BYTES)
+            (document.get("settings") or {}).get("max_document_bytes", documents.DEFAULT_MAX_DOCUMENT_BYTES)
         )
         self.known_advice: tuple[str, ...] = tuple(str(v) for v in document.get("advice_values") or [])
         self.partners = _partners(fixtures)

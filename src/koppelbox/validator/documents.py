@@ -14,7 +14,7 @@ from typing import Any
 from koppelbox.rules.aanmeld import documents
 from koppelbox.rules.aanmeld.errors import DocumentMismatch, DocumentTooLarge
 from koppelbox.rules.errors import DomainError
-from koppelbox.store.aanmeld import DEFAULT_MAX_DOCUMENT_BYTES
+from koppelbox.rules.aanmeld.documents import DEFAULT_MAX_DOCUMENT_BYTES
 from koppelbox.validator.findings import rule
 from koppelbox.validator.semantic import Context, ObjectCheck, register_object_check
 

@@ -19,7 +19,7 @@ from openapi_spec_validator import OpenAPIV30SpecValidator
 from koppelbox.validator import payload
 from koppelbox.validator.contracts import OPERATION_METHODS, Contract, ContractError, Part, Target, load
 from koppelbox.validator.findings import Finding, Severity, finding, rule
-from koppelbox.validator.report import FileResult
+from koppelbox.validator.results import FileResult
 from koppelbox.validator.schema import field_name, pointer
 from koppelbox.validator.semantic import KINDS, Context
 

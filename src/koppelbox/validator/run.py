@@ -9,7 +9,7 @@ from koppelbox.validator import payload
 from koppelbox.validator.findings import Finding
 from koppelbox.validator.inputs import Source
 from koppelbox.validator.locate import locate
-from koppelbox.validator.report import FileResult
+from koppelbox.validator.results import FileResult
 from koppelbox.validator.selection import Selection
 from koppelbox.validator.semantic import Context
 

@@ -12,10 +12,9 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from koppelbox.fixtures_gen import ids
-from koppelbox.fixtures_gen.names import PersonName, ascii_slug, person_name
 from koppelbox.fixtures_gen.sections.base import SectionOutput, SectionRandom
-from koppelbox.fixtures_gen.world import REFERENCE_DATE, School, World
+from koppelbox.fixtures_gen.world import REFERENCE_DATE, School, World, ids
+from koppelbox.fixtures_gen.world.names import PersonName, ascii_slug, person_name
 
 ALL_SCOPES = ["eduv.employee.basic", "eduv.employee.communication", "eduv.employee.roles"]
 CONSUMERS = (

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from koppelbox.rules.aanmeld.errors import DocumentMismatch, DocumentTooLarge, field_error
 from koppelbox.rules.errors import Invalid
 
+# The largest document a school accepts unless its settings say otherwise (fixtures/aanmeld.yaml).
+DEFAULT_MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+
 PDF = "application/pdf"
 DOC = "application/msword"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from koppelbox.validator.report import FileResult, Summary
+from koppelbox.validator.results import FileResult, Summary
 
 
 def render(results: Sequence[FileResult]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from koppelbox.validator.report import FileResult, Summary, position
+from koppelbox.validator.results import FileResult, Summary, position
 
 
 def render(results: Sequence[FileResult], suite: str = "koppelbox validate") -> str:

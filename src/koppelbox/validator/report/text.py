@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from koppelbox.validator.findings import Severity
-from koppelbox.validator.report import FileResult, Summary, position
+from koppelbox.validator.results import FileResult, Summary, position
 
 
 def render(console: Console, results: Sequence[FileResult], *, show_clean: bool = True) -> None:

@@ -9,8 +9,8 @@ from datetime import date
 
 from faker import Faker
 
-from koppelbox.fixtures_gen import ids
-from koppelbox.fixtures_gen.names import ascii_slug
+from koppelbox.fixtures_gen.world import ids
+from koppelbox.fixtures_gen.world.names import ascii_slug
 
 # The date generated data is "as of": fixed, so that the same seed gives the same data next year too.
 REFERENCE_DATE = date(2026, 3, 1)
