@@ -1,8 +1,8 @@
 """A click group that imports a subcommand's module only when that subcommand runs.
 
 `koppelbox serve` should not pay for the validator, the conformance runner, Faker or schemathesis:
-importing every subcommand up front cost about a second and ~15 MiB before the sandbox answered
-(docs/performance.md).
+importing every subcommand up front delayed the sandbox's first answer and grew its memory (the figures
+are in docs/performance.md).
 """
 
 from __future__ import annotations

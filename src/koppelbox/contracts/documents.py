@@ -1,8 +1,7 @@
 """Each contract parsed once per process, with libyaml, and shared read-only.
 
 Parsing every contract several times with PyYAML's pure-Python loader (discovery, the route table,
-Connexion, the validator, the conformance runner) once cost most of the time to first 200
-(docs/performance.md).
+Connexion, the validator, the conformance runner) made start-up slow (docs/performance.md).
 """
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from koppelbox.rules.aanmeld import documents
+from koppelbox.rules.aanmeld.documents import DEFAULT_MAX_DOCUMENT_BYTES
 from koppelbox.rules.aanmeld.errors import DocumentMismatch, DocumentTooLarge
 from koppelbox.rules.errors import DomainError
-from koppelbox.rules.aanmeld.documents import DEFAULT_MAX_DOCUMENT_BYTES
 from koppelbox.validator.findings import rule
 from koppelbox.validator.semantic import Context, ObjectCheck, register_object_check
 

@@ -1,11 +1,11 @@
 """Connexion's Swagger UI middleware, passed by for requests that cannot be for the docs.
 
 Stock `SwaggerUIMiddleware` sends every request through a Starlette router of one mount per API
-(`openapi.json`, `openapi.yaml`, `/ui/...`) just to reach its default, "not for me, next app", which took
-about 6 % of a request. This subclass learns at start-up which path prefixes its routes can match, and
-hands any other request straight to the next app, as the default would (with a copy of the scope, as
-the default does). A path equal to an API's base path still goes through the router, which redirects it
-to the trailing-slash form exactly as before.
+(`openapi.json`, `openapi.yaml`, `/ui/...`) just to reach its default, "not for me, next app", a
+measurable share of every request (docs/performance.md). This subclass learns at start-up which path
+prefixes its routes can match, and hands any other request straight to the next app, as the default
+would (with a copy of the scope, as the default does). A path equal to an API's base path still goes
+through the router, which redirects it to the trailing-slash form exactly as before.
 """
 
 from __future__ import annotations
