@@ -73,6 +73,8 @@ def create_app(
         sandbox.apis.append(spec.prefix)
         sandbox.routes.add_spec(spec.prefix, spec.path)
         module = importlib.import_module(f"koppelbox.server.handlers.{spec.name}")
+        if hasattr(module, "ERROR_FORMAT"):  # an API with an error body of its own (Edu-V)
+            errors.register_format(spec.prefix, module.ERROR_FORMAT)
         app.add_api(
             contracts.private_copy(spec.path),  # parsed once with libyaml, not again by Connexion
             base_path=spec.prefix,

@@ -10,14 +10,14 @@ from koppelbox.journal import Journal
 # Connexion's context variables, read directly (integration/private.py says why).
 from koppelbox.server.integration.private import context_var, scope_var
 from koppelbox.server.routes import RouteTable
-from koppelbox.store import Store
+from koppelbox.store.interfaces import StoreBackend
 
 SCOPE_KEY = "koppelbox.sandbox"
 
 
 @dataclass
 class Sandbox:
-    store: Store
+    store: StoreBackend
     max_body_bytes: int
     routes: RouteTable = field(default_factory=RouteTable)
     apis: list[str] = field(default_factory=list)  # the prefixes this app mounted, e.g. "/wimpel"

@@ -13,8 +13,9 @@ from typing import Any
 from koppelbox.rules import eduv
 from koppelbox.rules.aanmeld.validation import enrolment_problems
 from koppelbox.rules.errors import DomainError
+from koppelbox.validator import documents
 from koppelbox.validator.findings import rule
-from koppelbox.validator.semantic import Context, Path, Problem, register_payload_check
+from koppelbox.validator.semantic import Context, Path, Problem, register_object_check, register_payload_check
 
 EDUV_QUERY = rule(
     "KBX-EDUV-QUERY",
@@ -66,9 +67,12 @@ _registered = False
 
 
 def register_all() -> None:
+    """Every rule a schema cannot state, registered in this one place (idempotent): the API rules here
+    and the document checks of validator/documents.py."""
     global _registered
     if _registered:
         return
     _registered = True
+    register_object_check(documents.document_checks)
     register_payload_check("eduv", "listSchoolEmployees", _eduv_query, part="query")
     register_payload_check("aanmeld", "Aanmelding", _aanmeld_enrolment)

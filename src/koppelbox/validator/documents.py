@@ -16,7 +16,7 @@ from koppelbox.rules.aanmeld.documents import DEFAULT_MAX_DOCUMENT_BYTES
 from koppelbox.rules.aanmeld.errors import DocumentMismatch, DocumentTooLarge
 from koppelbox.rules.errors import DomainError
 from koppelbox.validator.findings import rule
-from koppelbox.validator.semantic import Context, ObjectCheck, register_object_check
+from koppelbox.validator.semantic import Context, ObjectCheck
 
 DOC_BASE64 = rule(
     "KBX-DOC-BASE64", "A file is not plain base64 text (or is empty, or is a data: URL).", "documents"
@@ -62,6 +62,3 @@ def document_checks(properties: Mapping[str, Mapping[str, Any]]) -> Iterator[Obj
 
 def _message(error: DomainError) -> str:
     return error.errors[0].message if error.errors else error.message
-
-
-register_object_check(document_checks)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from koppelbox.validator import api_rules, semantic
-from koppelbox.validator import documents as _documents  # noqa: F401  (registers the document checks)
 from koppelbox.validator.contracts import Target
 from koppelbox.validator.findings import (
     JSON_DUPLICATE_KEY,

@@ -13,7 +13,6 @@ from typing import Any
 from koppelbox.contracts import spec_for
 from koppelbox.rules import eduv
 from koppelbox.server.context import caller, current, token_info
-from koppelbox.server.errors import register_format
 from koppelbox.server.problems import Problem
 
 PREFIX = "/eduv"
@@ -79,4 +78,5 @@ def eduv_format(problem: Problem) -> tuple[Problem, dict[str, Any]]:
     return replace(problem, status=status, headers=headers), {"status": code, "statusMessage": message}
 
 
-register_format(PREFIX, eduv_format)
+# Registered by server/app.py for this API's prefix (see ERROR_FORMAT in ARCHITECTURE.md).
+ERROR_FORMAT = eduv_format
