@@ -13,17 +13,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from koppelbox.store import Store
+from tests.aanmeld_support import enrolment
 from tests.support import bearer
 
-ENROLMENT = {
-    "codeExternePartij": "T-1",
-    "leerling": {
-        "achternaam": "Postma",
-        "roepnaam": "Sietse",
-        "geslacht": "man",
-        "geboortedatum": "2014-07-03",
-    },
-}
 SEEDED = Store.from_directory()
 
 
@@ -69,7 +61,7 @@ def test_every_api_has_clients_to_check() -> None:
 def test_an_aanmeld_partner_provokes_its_own_401_and_403(client: TestClient, partner: str) -> None:
     answer = client.post(
         "/aanmeld/v1/aanmeldingen",
-        json={**ENROLMENT, "brin": "99XA"},
+        json=enrolment(),
         headers=bearer(expired_token_of(partner)),
     )
     assert answer.status_code == 401
@@ -80,7 +72,7 @@ def test_an_aanmeld_partner_provokes_its_own_401_and_403(client: TestClient, par
     assert closed, f"no seeded school leaves partner {number} switched off"
     answer = client.post(
         "/aanmeld/v1/aanmeldingen",
-        json={**ENROLMENT, "brin": closed[0]},
+        json=enrolment(brin=closed[0]),
         headers=bearer(token_for(client, partner)),
     )
     assert answer.status_code == 403, answer.text

@@ -21,6 +21,7 @@ from koppelbox.cli import main
 from koppelbox.conformance.local import serving
 from koppelbox.server.app import create_app
 from koppelbox.store import Store
+from tests.aanmeld_support import enrolment
 
 KOMPAS = "kbx-kompas"
 
@@ -164,19 +165,9 @@ def test_a_journal_file_that_is_not_one_is_a_usage_error(tmp_path: Path, content
 
 def test_an_upload_is_not_judged_as_a_json_payload(sandbox: str, tmp_path: Path) -> None:
     token = "kbx-inschrijfwijzer"
-    enrolment = {
-        "brin": "99XA",
-        "codeExternePartij": "T-1",
-        "leerling": {
-            "achternaam": "Postma",
-            "roepnaam": "Sietse",
-            "geslacht": "man",
-            "geboortedatum": "2014-07-03",
-        },
-    }
     request = urllib.request.Request(
         sandbox + "/aanmeld/v1/aanmeldingen",
-        data=json.dumps(enrolment).encode(),
+        data=json.dumps(enrolment()).encode(),
         method="POST",
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
