@@ -8,6 +8,12 @@ throughput of `FlaskApp`, and no 500 on an encoded newline in a path parameter.
 
 from __future__ import annotations
 
+# Before anything imports Connexion: this package imports it with its jsonschema deprecation warnings
+# silenced (see its docstring), so that `python -W error` can serve koppelbox.
+import koppelbox.server.integration  # noqa: F401
+
+# isort: split
+
 import importlib
 import logging
 from typing import Any
