@@ -1,25 +1,27 @@
-"""koppelbox: sandbox server, validator and conformance toolkit for Dutch school data exchange."""
+"""koppelbox: sandbox server, validator and conformance toolkit for Dutch school data exchange.
+
+The public Python API is `koppelbox.Sandbox` (docs/python.md). It and `__version__` are looked up on
+first use, so that `import koppelbox` stays cheap (the CLI and the pytest plugin import it first).
+"""
 
 from __future__ import annotations
 
-import functools
+TYPE_CHECKING = False  # not imported from `typing`: the root imports nothing at all
+if TYPE_CHECKING:
+    from koppelbox.sandbox import Sandbox
 
-__all__ = ["__version__"]
+    __version__: str
 
-
-@functools.cache
-def _version() -> str:
-    # Looked up on first use, not at import: reading the installed metadata costs tens of milliseconds of
-    # the sandbox's start-up, and serving needs the version only when someone asks for it.
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("koppelbox")
-    except PackageNotFoundError:  # running from a source tree that was never installed
-        return "0.0.0+source"
+__all__ = ["Sandbox", "__version__"]
 
 
-def __getattr__(name: str) -> str:
+def __getattr__(name: str) -> object:
     if name == "__version__":
-        return _version()
+        from koppelbox.version import version
+
+        return version()
+    if name == "Sandbox":
+        from koppelbox.sandbox import Sandbox
+
+        return Sandbox
     raise AttributeError(f"module 'koppelbox' has no attribute {name!r}")

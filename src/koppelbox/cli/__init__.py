@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-import koppelbox
 from koppelbox.cli.lazy import LazyGroup
+from koppelbox.version import version
 
 # Each subcommand's module is imported only when it runs (fast `koppelbox serve`, see cli/lazy.py).
 COMMANDS = {
@@ -24,7 +24,7 @@ COMMANDS = {
 
 def _print_version(ctx: click.Context) -> None:
     # As click's `version_option` prints it, with the version looked up only now (see koppelbox/__init__).
-    click.echo(f"koppelbox, version {koppelbox.__version__}")
+    click.echo(f"koppelbox, version {version()}")
     ctx.exit()
 
 

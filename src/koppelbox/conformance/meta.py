@@ -6,9 +6,9 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from koppelbox import __version__
 from koppelbox.contracts import spec_for
 from koppelbox.rules.clock import rfc3339
+from koppelbox.version import version
 
 __all__ = ["provenance", "spec_for"]
 
@@ -17,7 +17,7 @@ def provenance(api: str, **extra: Any) -> dict[str, Any]:
     spec = spec_for(api)
     return {
         "tool": "koppelbox",
-        "tool_version": __version__,
+        "tool_version": version(),
         "generated_at": rfc3339(datetime.now(UTC)),
         "contract": {
             "file": spec.path.name,
