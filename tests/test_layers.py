@@ -15,14 +15,20 @@ import pytest
 from tests.test_imports import MODULES, imported
 
 # Top-level package (or module) → the koppelbox packages it may import. "(root)" is koppelbox/__init__
-# (the version). Front ends first, the bottom last; a package never imports one listed above it.
-BOTTOM = {"contracts", "resources", "(root)"}
+# (the public API and the version, looked up on first use). Front ends first, the bottom last; a package
+# never imports one listed above it.
+BOTTOM = {"contracts", "resources", "version", "(root)"}
 ALLOWED: dict[str, set[str]] = {
     # Front ends: the CLI today; the pytest plugin and the web pages (issues 13, 14) sit here too and use
     # the server only through server/app.py (create_app, SandboxApp), never its internals.
     "__main__": {"cli"},
+    # The pytest plugin: a front end of the public Python API alone (koppelbox.Sandbox), never the server.
+    "pytest_plugin": {"sandbox", "(root)"},
     "cli": {"conformance", "server", "validator", "journal", "scenarios", "store", "fixtures_gen", "rules"}
     | BOTTOM,
+    # The public Python API (koppelbox.Sandbox): the sandbox served in a thread, for front ends and vendors'
+    # tests. It builds the app with server/app.py, and judges with conformance, like the CLI.
+    "sandbox": {"conformance", "server", "journal", "scenarios", "store", "rules", "contracts", "resources"},
     # Judging integrations; `fuzz` serves a fresh sandbox, so it may build the app.
     "conformance": {"server", "validator", "journal", "scenarios", "store", "rules"} | BOTTOM,
     # The sandbox server: the only package that knows Connexion.
@@ -39,10 +45,13 @@ ALLOWED: dict[str, set[str]] = {
     # The bottom: the contracts and where the package's data lives.
     "contracts": {"resources"},
     "resources": set(),
-    "(root)": set(),
+    "version": set(),
+    # The root offers the public API and the version, both looked up on first use.
+    "(root)": {"sandbox", "version"},
 }
 WEB = ("connexion", "starlette", "uvicorn", "httpx", "flask")
-MAY_USE_THE_WEB = {"server", "conformance", "cli"}  # conformance and cli only run uvicorn for a sandbox
+# conformance, cli and sandbox only run uvicorn for a sandbox
+MAY_USE_THE_WEB = {"server", "conformance", "cli", "sandbox"}
 
 
 def top(module: str) -> str:
