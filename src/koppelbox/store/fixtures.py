@@ -18,8 +18,17 @@ import yaml
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+SUFFIXES = frozenset({".yaml", ".yml", ".json"})
+
+
 class FixtureError(ValueError):
-    """A fixtures directory that cannot be loaded; the message names the file."""
+    """A fixtures directory that cannot be loaded; the message names the file. `path` is that file when
+    the error is in reading it, `detail` the error without the path (for a reset's error answer)."""
+
+    def __init__(self, message: str, path: Path | None = None, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.detail = message if detail is None else detail
 
 
 @dataclass(frozen=True)
@@ -37,11 +46,11 @@ def load_fixtures(directory: Path, seed: int = 0) -> Fixtures:
         raise FixtureError(f"fixtures directory {directory} does not exist")
     documents: dict[str, Any] = {}
     for path in sorted(directory.iterdir()):
-        if path.suffix not in {".yaml", ".yml", ".json"} or not path.is_file():
+        if path.suffix not in SUFFIXES or not path.is_file():
             continue
         try:
             text = path.read_text(encoding="utf-8")
             documents[path.stem] = json.loads(text) if path.suffix == ".json" else yaml.load(text, _LOADER)
         except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-            raise FixtureError(f"{path}: {exc}") from exc
+            raise FixtureError(f"{path}: {exc}", path, str(exc)) from exc
     return Fixtures(directory, documents, seed)
