@@ -51,3 +51,7 @@ def client(session_app: Any, store: Store) -> Iterator[TestClient]:
     session_app.sandbox.journal.clear()  # the journal outlives a reset on purpose; not between tests
     with TestClient(session_app, raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+# The pytest plugin's tests (tests/test_pytest_plugin.py) run small vendor suites with pytester.
+pytest_plugins = ["pytester"]
