@@ -21,7 +21,8 @@ from koppelbox.rules import dutch
 from koppelbox.server.app import create_app
 from koppelbox.store import Store
 from koppelbox.validator.schema import check
-from tests.support import bearer
+from tests import aanmeld_support
+from tests.support import ADMIN, bearer
 
 SCHOOLS = 12
 
@@ -70,7 +71,8 @@ def test_every_served_employee_validates_against_the_contract(store: Store) -> N
 
 def test_every_wimpel_organisation_validates_against_the_contract(store: Store) -> None:
     schema = _schema("wimpel.yaml", "Organisation")
-    clients = [c for c in store.identity.clients.values() if c.kind == "partner"]
+    # The Wimpel partners; the Aanmeld partners are partners too, of another API.
+    clients = [c for c in store.identity.clients.values() if "wimpel.organisations.read" in c.scopes]
     assert clients
     for client in clients:
         page = store.wimpel.page(client.id, active=None, limit=1000, offset=0)
@@ -194,5 +196,66 @@ def test_cli_writes_a_directory_serve_can_load(tmp_path: Path) -> None:
         "schools.yaml",
         "wimpel.yaml",
         "eduv.json",
+        "aanmeld.yaml",
     }
     assert len(Store.from_directory(tmp_path).eduv.schools) == 3
+
+
+# Aanmeld: a generated world serves all three APIs.
+
+
+def _aanmeld(generated: Path) -> dict[str, Any]:
+    return dict(yaml.safe_load((generated / "aanmeld.yaml").read_text(encoding="utf-8")))
+
+
+def test_aanmeld_schools_partners_and_pupils_look_right(generated: Path, store: Store) -> None:
+    document = _aanmeld(generated)
+    assert document["schools"]
+    assert next(iter(document["schools"])) == next(iter(store.eduv.schools))  # the first school takes part
+    partners = {p.aanmeld_api_id: p.client_id for p in store.aanmeld.partners.values()}
+    assert partners == {901: "gen-aanmeldportaal", 902: "gen-inschrijfhulp"}
+    for client_id in partners.values():
+        client = store.identity.clients[client_id]
+        assert client.kind == "partner"
+        assert "aanmeld.aanmeldingen.write" in client.scopes
+    schools = list(document["schools"].values())
+    assert schools[-1]["partners"] == []  # the last one switched no one on: a 403 to try
+    pupils = [p for school in schools for p in school["pupils"]]
+    assert pupils
+    for pupil in pupils:
+        if "pgn" in pupil["data"]:
+            assert dutch.pgn_problem(pupil["data"]["pgn"]) is None
+        assert dutch.postcode_problem(pupil["data"]["adres"]["postcode"]) is None
+    children = {c for school in schools for parent in school["parents"] for c in parent["children"]}
+    assert children == {p["stamnummer"] for p in pupils}
+
+
+def test_a_generated_partner_enrols_a_pupil(generated: Path) -> None:
+    document = _aanmeld(generated)
+    brin, school = next(
+        (b, s) for b, s in document["schools"].items() if s["partners"] and s["related_schools"]
+    )
+    slug = {901: "aanmeldportaal", 902: "inschrijfhulp"}[school["partners"][0]]
+    origin = school["related_schools"][0]
+    body = aanmeld_support.enrolment(
+        brin=brin,
+        gewensteLocatie="Brugklas",
+        vooropleiding={"brin": origin["brin"], "naam": origin["naam"], "advies": "havo"},
+    )
+    with TestClient(create_app(Store.from_directory(generated), validate_responses=True)) as client:
+        before = client.get(f"/sandbox/aanmeld/scholen/{brin}/leerlingen", headers=ADMIN).json()
+        response = client.post(aanmeld_support.ENROL, json=body, headers=bearer(f"kbx-gen11-{slug}"))
+        assert response.status_code == 201, response.text
+        after = client.get(f"/sandbox/aanmeld/scholen/{brin}/leerlingen", headers=ADMIN).json()
+    assert len(before) == len(school["pupils"])
+    assert len(after) == len(before) + 1
+    assert "Dijkstra" in {p["achternaam"] for p in after}
+
+
+def test_serve_with_a_seed_adds_aanmeld_schools() -> None:
+    shipped = set(Store.from_directory().aanmeld.records.brins())
+    seeded = Store.from_directory(seed=7)
+    brins = set(seeded.aanmeld.records.brins())
+    assert shipped < brins
+    assert {"gen-aanmeldportaal", "partner-inschrijfwijzer"} <= set(seeded.aanmeld.partners)
+    assert len(seeded.aanmeld.known_advice) == len(set(seeded.aanmeld.known_advice))

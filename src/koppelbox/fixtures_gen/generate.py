@@ -109,11 +109,12 @@ def extend(documents: Mapping[str, Any], seed: int, schools: int = SERVE_SCHOOLS
 
 
 def _merge(base: Any, extra: Any) -> Any:
-    """Lists are joined, mappings merged key by key; where both hold a plain value, the base wins."""
+    """Lists are joined, mappings merged key by key; where both hold a plain value, the base wins. A plain
+    value both lists hold (an advice value both Aanmeld documents know) is kept once."""
     if base is None:
         return extra
     if isinstance(base, list) and isinstance(extra, list):
-        return [*base, *extra]
+        return [*base, *(v for v in extra if isinstance(v, dict | list) or v not in base)]
     if isinstance(base, Mapping) and isinstance(extra, Mapping):
         merged = dict(base)
         for key, value in extra.items():

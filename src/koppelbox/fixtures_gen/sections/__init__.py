@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from koppelbox.fixtures_gen.sections import eduv, schools, wimpel
+from koppelbox.fixtures_gen.sections import aanmeld, eduv, schools, wimpel
 from koppelbox.fixtures_gen.sections.base import SectionOutput, SectionRandom
 from koppelbox.fixtures_gen.world import World
 
@@ -23,6 +23,7 @@ SECTIONS: list[Section] = [
     Section("schools", schools.build),
     Section("eduv", eduv.build),
     Section("wimpel", wimpel.build),
+    Section("aanmeld", aanmeld.build),
 ]
 
 __all__ = ["SECTIONS", "Section", "SectionOutput", "SectionRandom"]

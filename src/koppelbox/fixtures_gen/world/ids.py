@@ -8,6 +8,9 @@ import string
 import uuid
 from collections.abc import Callable, Iterable
 
+from stdnum.nl import bsn as _bsn
+from stdnum.nl import onderwijsnummer as _onderwijsnummer
+
 ECK_ID_BASE = "https://ketenid.nl/201703/"
 # Domains under the reserved `.example` TLD (RFC 2606): no mail to a generated address reaches anyone.
 MAIL_TLD = "example"
@@ -89,3 +92,28 @@ def landline(rng: random.Random) -> str:
 
 def mobile(rng: random.Random) -> str:
     return f"06-{digits(rng, 8)}"
+
+
+def bsn(rng: random.Random) -> str:
+    """A nine-digit number that passes the BSN 11-proof (checked by python-stdnum, as the rules do); a
+    random draw, never a real person's number. About one draw in eleven passes."""
+    while True:
+        number = str(rng.randrange(10**8, 10**9))
+        if _bsn.is_valid(number):
+            return number
+
+
+def onderwijsnummer(rng: random.Random) -> str:
+    """The PGN of a pupil without a BSN: `10` and seven digits, valid by the onderwijsnummer check."""
+    while True:
+        number = f"10{rng.randrange(10**7):07d}"
+        if _onderwijsnummer.is_valid(number):
+            return number
+
+
+def postcode(rng: random.Random) -> str:
+    """`1234 AB`: never a leading 0, never the letter pairs PostNL does not issue (SA, SD, SS)."""
+    while True:
+        letters = "".join(rng.choices(string.ascii_uppercase, k=2))
+        if letters not in {"SA", "SD", "SS"}:
+            return f"{rng.randrange(1000, 10000)} {letters}"
