@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from koppelbox.resources import fixtures_dir
+from tests.test_python_api import doc_blocks
 
 pytestmark = pytest.mark.slow
 
@@ -160,3 +161,10 @@ def test_worker(koppelbox, n):
     urls = {path.stem: path.read_text() for path in pytester.path.glob("gw*.url")}
     assert len(urls) == 2
     assert len(set(urls.values())) == 2  # each worker its own server, on a port of its own
+
+
+@pytest.mark.parametrize("test_file", doc_blocks("test file"), ids=lambda block: block.splitlines()[0][2:])
+def test_the_docs_test_files_pass_as_written(pytester: pytest.Pytester, test_file: str) -> None:
+    name = test_file.splitlines()[0].removeprefix("# ").removesuffix(".py")
+    pytester.makepyfile(**{name: test_file})
+    run(pytester).assert_outcomes(passed=test_file.count("\ndef test_"))

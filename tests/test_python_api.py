@@ -4,10 +4,12 @@ and certification."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -18,6 +20,7 @@ from koppelbox import Sandbox
 from koppelbox.sandbox import ScopeError, UnknownClientError
 from tests.aanmeld_support import enrolment
 
+DOC = Path(__file__).parents[1] / "docs" / "python.md"
 WIMPEL = "partner-noordstar"
 AANMELD = "partner-inschrijfwijzer"  # switched on at 99XA
 
@@ -170,3 +173,24 @@ def test_a_second_sandbox_gets_its_own_port_and_state() -> None:
         assert two.journal() == []
     with pytest.raises(Exception, match="not serving"):
         _ = one.base_url
+
+
+def doc_blocks(kind: str) -> list[str]:
+    """docs/python.md's ```python blocks: "script" (run as a program) or "test file" (a vendor's test
+    file, its first line `# test_<name>.py`; tests/test_pytest_plugin.py runs those)."""
+    blocks = re.findall(r"^```python\n(.*?)^```", DOC.read_text(encoding="utf-8"), re.MULTILINE | re.DOTALL)
+    return [b for b in blocks if b.startswith("# test_") == (kind == "test file")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", doc_blocks("script"), ids=lambda block: block.splitlines()[-1][:40])
+def test_the_docs_scripts_run_as_written(script: str, tmp_path: Path) -> None:
+    (tmp_path / "example.py").write_text(script, encoding="utf-8")
+    command = [sys.executable, "-W", "error", "example.py"]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_docs_have_examples_of_both_kinds() -> None:
+    assert len(doc_blocks("script")) >= 4
+    assert len(doc_blocks("test file")) >= 2
