@@ -111,6 +111,9 @@ def test_the_fixtures_option_switches_the_seed_folder(pytester: pytest.Pytester)
     pytester.makepyfile(OWN_SEED_TEST)
     run(pytester, f"--koppelbox-fixtures={seed}").assert_outcomes(passed=1)
     run(pytester).assert_outcomes(failed=1)  # the shipped seed has no such client
+    missing = run(pytester, "--koppelbox-fixtures=no-such-seed")
+    missing.assert_outcomes(errors=1)
+    missing.stdout.fnmatch_lines(["*no-such-seed*is not a folder*"])
 
 
 def test_the_ini_option_is_relative_to_the_ini_file(pytester: pytest.Pytester) -> None:

@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 import koppelbox
 from koppelbox import Sandbox
-from koppelbox.sandbox import ScopeError, UnknownClientError
+from koppelbox.sandbox import SandboxError, ScopeError, UnknownClientError
 from tests.aanmeld_support import enrolment
 
 DOC = Path(__file__).parents[1] / "docs" / "python.md"
@@ -72,6 +72,8 @@ def test_a_token_carries_only_the_scopes_asked_for(sb: Sandbox) -> None:
         sb.token(WIMPEL, ["eduv.employees.read.everything"])
     with pytest.raises(UnknownClientError, match="partner-noordstar"):
         sb.token("partner-noordster")
+    with pytest.raises(ScopeError, match="at least one scope"):
+        sb.token(WIMPEL, [])
 
 
 def test_asgi_app_shares_store_and_journal_with_the_server(sb: Sandbox) -> None:
@@ -171,8 +173,13 @@ def test_a_second_sandbox_gets_its_own_port_and_state() -> None:
         httpx.get(f"{one.base_url}/wimpel/v1/organisations", headers=bearer(one.token(WIMPEL)))
         assert len(one.journal()) == 1
         assert two.journal() == []
-    with pytest.raises(Exception, match="not serving"):
+    with pytest.raises(SandboxError, match="not serving"):
         _ = one.base_url
+
+
+def test_a_fixtures_folder_that_is_not_there_is_named(tmp_path: Path) -> None:
+    with pytest.raises(SandboxError, match="no-such-folder"):
+        Sandbox(tmp_path / "no-such-folder")
 
 
 def doc_blocks(kind: str) -> list[str]:

@@ -33,6 +33,7 @@ from koppelbox.rules import oauth
 from koppelbox.scenarios import Scenario, load_catalogue
 from koppelbox.server.app import SandboxApp, create_app
 from koppelbox.store import Store
+from koppelbox.store.interfaces import StoreBackend
 
 if TYPE_CHECKING:
     import uvicorn
@@ -75,7 +76,10 @@ class Sandbox:
         self.seed = seed
         self._host = host
         self._port = port
-        self._store = Store.from_directory(self.fixtures, seed=seed)
+        if not self.fixtures.is_dir():
+            raise SandboxError(f"fixtures folder {str(self.fixtures)!r} is not a folder")
+        # Typed by the storage seam: the API uses only what every backend offers (store/interfaces.py).
+        self._store: StoreBackend = Store.from_directory(self.fixtures, seed=seed)
         self._app = create_app(self._store, validate_responses=validate_responses)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -187,6 +191,8 @@ class Sandbox:
             known = ", ".join(sorted(identity.clients))
             raise UnknownClientError(f"no seeded client {client_id!r}; clients: {known}")
         requested = scopes if scopes is None or isinstance(scopes, str) else " ".join(scopes)
+        if requested is not None and not requested.strip():
+            raise ScopeError("ask for at least one scope, or leave `scopes` out for all the client's")
         credentials = oauth.ClientCredentials(client.id, client.secret, "client_secret_post")
         try:
             return identity.issue(credentials, requested).token
