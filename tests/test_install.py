@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -141,3 +142,15 @@ def test_a_vendor_walks_from_first_request_to_certificate(
     evidence = json.loads((tmp_path / "certificate" / "evidence.json").read_text())
     assert evidence["status"] == "PASSED"
     assert evidence["tool_version"]
+
+
+def test_a_vendor_suite_runs_on_the_plugin_from_a_plain_install(installed: Path, tmp_path: Path) -> None:
+    """examples/vendor-suite, copied out of the checkout, with pytest and httpx beside the wheel: the
+    `koppelbox` fixture comes from the plugin the install registered, nothing is configured."""
+    added = run(installed / "python", "-m", "pip", "install", "--quiet", "pytest", "httpx", cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
+    suite = tmp_path / "vendor-suite"
+    shutil.copytree(ROOT / "examples" / "vendor-suite", suite)
+    result = run(installed / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=suite)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "7 passed" in result.stdout
