@@ -144,7 +144,6 @@ def test_the_fixture_and_option_are_documented(pytester: pytest.Pytester) -> Non
 
 
 def test_each_xdist_worker_has_its_own_sandbox(pytester: pytest.Pytester) -> None:
-    pytest.importorskip("xdist")
     pytester.makepyfile(
         """
 import os
