@@ -1,9 +1,9 @@
 """The public Python API: `koppelbox.Sandbox`, the whole sandbox served in a background thread of a test.
 
     with Sandbox() as sb:
-        token = sb.token("noordstar")
+        token = sb.token("partner-noordstar")
         httpx.get(f"{sb.base_url}/wimpel/v1/organisations", headers={"Authorization": f"Bearer {token}"})
-        sb.certify("wimpel", "noordstar").status
+        sb.certify("wimpel", "partner-noordstar").status
 
 It is what the CLI's `serve`, `tokens`, `journal` and `certify` give on the command line, for a test: real
 HTTP on a free loopback port (`base_url`) or in-process (`asgi_app`), tokens for the seeded clients, the
