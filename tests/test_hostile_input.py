@@ -3,12 +3,15 @@ never a framework page, never lost or half-stored data."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from starlette.testclient import TestClient
 
 from koppelbox.server.app import create_app
 from koppelbox.store import Store
-from tests.support import bearer
+from tests.aanmeld_support import ENROL, INSCHRIJFWIJZER, enrolment
+from tests.support import ADMIN, bearer
 
 KOMPAS = bearer("kbx-kompas")
 ORGS = "/wimpel/v1/organisations"
@@ -128,3 +131,130 @@ def test_chunked_update_is_applied_not_ignored(client: TestClient) -> None:
     response = client.put(f"{ORGS}/96WD", content=chunks(), headers={**KOMPAS, **JSON})  # type: ignore[arg-type]
     assert response.status_code == 200
     assert client.get(f"{ORGS}/96WD", headers=KOMPAS).json()["sourceId"] == "via-chunks"
+
+
+# --- issue 15: input Python itself refuses to hold (lone surrogates, huge integers, non-ASCII Basic) ---
+
+HUGE = "9" * 5000  # more digits than Python converts to an int (sys.get_int_max_str_digits)
+ADMIN_JSON = {**ADMIN, **JSON}
+
+
+def _enrolment_with(old: str, new: str) -> bytes:
+    text = json.dumps(enrolment())
+    assert old in text
+    return text.replace(old, new, 1).encode()
+
+
+def _pupils(client: TestClient) -> list[object]:
+    pupils: list[object] = client.get("/sandbox/aanmeld/scholen/99XA/leerlingen", headers=ADMIN).json()
+    return pupils
+
+
+@pytest.mark.parametrize(
+    ("content", "field"),
+    [
+        (b'{"id": "12AB", "name": "\\ud800", "sourceId": "s"}', "name"),
+        (b'{"id": "12AB", "name": "x\\udfff", "sourceId": "s"}', "name"),
+        (b'{"id": "12AB", "name": "x", "sourceId": "s", "\\udc00": 1}', "\\udc00"),
+    ],
+    ids=["high", "low", "member-name"],
+)
+def test_lone_surrogates_in_a_wimpel_body_are_400_naming_the_field(
+    client: TestClient, content: bytes, field: str
+) -> None:
+    body = assert_wimpel_error(client.post(ORGS, content=content, headers={**KOMPAS, **JSON}), 400)
+    assert body["errors"] == [{"field": field, "message": body["errors"][0]["message"]}]  # type: ignore[index]
+    assert "surrogate" in str(body["message"])
+    assert [o["id"] for o in client.get(ORGS, headers=KOMPAS).json()] == ["96WD"]
+
+
+def test_a_surrogate_pair_is_text_and_is_stored(client: TestClient) -> None:
+    content = b'{"id": "12AB", "name": "\\ud83c\\udfeb", "sourceId": "s"}'
+    assert client.post(ORGS, content=content, headers={**KOMPAS, **JSON}).status_code == 201
+    assert client.get(f"{ORGS}/12AB", headers=KOMPAS).json()["name"] == "\U0001f3eb"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ('"Fenna"', '"\\ud800"', "leerling.roepnaam"),
+        ('"Sanne de Vries"', '"\\ud800"', "extraGegevens.voorkeurKlasgenoot"),
+        ('"huisnummer": 21', f'"huisnummer": {HUGE}', None),
+    ],
+    ids=["surrogate", "surrogate-free-form", "huge-int"],
+)
+def test_an_aanmelding_python_cannot_hold_is_400_and_not_stored(
+    client: TestClient, old: str, new: str, field: str | None
+) -> None:
+    before = _pupils(client)
+    response = client.post(ENROL, content=_enrolment_with(old, new), headers={**INSCHRIJFWIJZER, **JSON})
+    body = assert_wimpel_error(response, 400)
+    if field is not None:
+        assert [e["field"] for e in body["errors"]] == [field]  # type: ignore[union-attr]
+    else:
+        assert "too many digits" in str(body["message"])
+    assert _pupils(client) == before
+
+
+@pytest.mark.parametrize(
+    "content", [b'{"naam": "\\ud800"}', b'{"stamnummerbereik": {"laagste": ' + HUGE.encode() + b"}}"]
+)
+def test_the_control_plane_refuses_bodies_python_cannot_hold(client: TestClient, content: bytes) -> None:
+    before = client.get("/sandbox/aanmeld/scholen/99XA", headers=ADMIN).json()
+    assert_wimpel_error(
+        client.patch("/sandbox/aanmeld/scholen/99XA", content=content, headers=ADMIN_JSON), 400
+    )
+    assert client.get("/sandbox/aanmeld/scholen/99XA", headers=ADMIN).json() == before
+
+
+def test_a_huge_integer_in_a_wimpel_body_is_400(client: TestClient) -> None:
+    content = b'{"id": "12AB", "name": "x", "sourceId": "s", "n": ' + HUGE.encode() + b"}"
+    body = assert_wimpel_error(client.post(ORGS, content=content, headers={**KOMPAS, **JSON}), 400)
+    assert "too many digits" in str(body["message"])
+    assert [o["id"] for o in client.get(ORGS, headers=KOMPAS).json()] == ["96WD"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/sandbox/aanmeld/scholen/99XA/leerlingen/{HUGE}",
+        f"/sandbox/journal?status={HUGE}",
+        f"/sandbox/journal?limit={HUGE}",
+    ],
+    ids=["path", "query-status", "query-limit"],
+)
+def test_huge_integer_parameters_are_400(client: TestClient, url: str) -> None:
+    assert_wimpel_error(client.get(url, headers=ADMIN), 400)
+
+
+def test_a_huge_integer_query_parameter_is_400_in_eduv_format(client: TestClient) -> None:
+    response = client.get(f"/eduv/v1/employees/school?limit={HUGE}", headers=bearer("kbx-sleutelbos"))
+    assert response.status_code == 400
+    assert set(response.json()) == {"status", "statusMessage"}
+
+
+@pytest.mark.parametrize(("length", "status"), [(HUGE.encode(), 413), (b"abc", 400), (b"-1", 400)])
+def test_an_unreadable_content_length_is_4xx(client: TestClient, length: bytes, status: int) -> None:
+    headers = [(b"authorization", b"Bearer kbx-kompas"), (b"content-type", b"application/json")]
+    response = client.post(ORGS, content=b"{}", headers=[*headers, (b"content-length", length)])
+    assert_wimpel_error(response, status)
+
+
+@pytest.mark.parametrize(
+    "credentials", [b"Basic \xe9\xff", b"Basic " + "é:ü".encode(), b"Basic \x80"]
+)
+def test_non_ascii_basic_credentials_are_invalid_client(client: TestClient, credentials: bytes) -> None:
+    headers = [(b"authorization", credentials), (b"content-type", b"application/x-www-form-urlencoded")]
+    response = client.post("/sandbox/oauth2/token", content=b"grant_type=client_credentials", headers=headers)
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+
+
+@pytest.mark.parametrize("path", [ORGS, "/sandbox/journal", "/aanmeld/v1/aanmeldingen"])
+@pytest.mark.parametrize("credentials", [b"Basic \xe9\xff", b"Bearer \xe9\xff"])
+def test_non_ascii_authorization_elsewhere_is_401(client: TestClient, path: str, credentials: bytes) -> None:
+    response = client.get(path, headers=[(b"authorization", credentials)])
+    if path.startswith("/aanmeld/"):  # a POST-only path: 405 comes before security
+        assert 400 <= response.status_code < 500
+    else:
+        assert_wimpel_error(response, 401)

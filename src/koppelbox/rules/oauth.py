@@ -58,7 +58,7 @@ def _parse_basic(authorization: str) -> tuple[str, str]:
         raise OAuthError("invalid_client", "The Authorization header must use the Basic scheme.")
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except (binascii.Error, UnicodeDecodeError, ValueError):  # ValueError: characters outside ASCII
         raise OAuthError("invalid_client", "The Basic credentials are not valid base64.") from None
     client_id, sep, secret = decoded.partition(":")
     if not sep:

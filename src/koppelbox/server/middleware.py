@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from connexion.exceptions import BadRequestProblem
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from koppelbox.server.context import SCOPE_KEY, Sandbox
-from koppelbox.server.integration.body import declared_length, read_once
+from koppelbox.server.integration.body import read_once
 from koppelbox.server.problems import PayloadTooLarge
 from koppelbox.server.routes import RouteTable
 
@@ -23,7 +24,7 @@ class SandboxMiddleware:
             return
         scope[SCOPE_KEY] = self.sandbox
         limit = self.sandbox.max_body_bytes
-        declared = declared_length(scope)
+        declared = _content_length(scope)
         if declared is not None and declared > limit:
             raise PayloadTooLarge(limit)
         received = 0
@@ -68,6 +69,19 @@ class AllowHeaderMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_allow)
+
+
+def _content_length(scope: Scope) -> int | None:
+    """The request's Content-Length; None when it has none. One that is not a number of bytes is a 400
+    (Connexion would take it for an integer and fail on it); one with more digits than any length has is
+    taken for more than the cap (Python converts no more than a few thousand digits)."""
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            digits = value.strip()
+            if not digits.isdigit():
+                raise BadRequestProblem(detail="The Content-Length header is not a number of bytes.")
+            return int(digits) if len(digits) < 20 else 1 << 64
+    return None
 
 
 def _has_chunked_body(scope: Scope) -> bool:

@@ -32,7 +32,7 @@ from koppelbox.server.integration.private import BodyValidatorFields, stock_form
 from koppelbox.server.integration.schemas import for_contract
 from koppelbox.server.integration.validation import ResponseBodyValidator
 from koppelbox.server.problems import FieldValidationProblem
-from koppelbox.validator.schema import check, compiled
+from koppelbox.validator.schema import check, compiled, field_name
 
 
 def _raise_findings(schema: dict[str, Any], body: Any) -> None:
@@ -46,6 +46,62 @@ def _raise_findings(schema: dict[str, Any], body: Any) -> None:
 # No body at all, as opposed to a body that says `null` (which is checked against the schema like any value).
 _ABSENT = object()
 
+# How every `\uXXXX` escape starts: the only way a lone surrogate gets into a body sent as UTF-8.
+_SURROGATE_ESCAPE = "\\u"
+
+
+def parse_json(raw: bytes, encoding: str) -> Any:
+    """A JSON request body as Python values, or a 400 that says what is wrong with it: text that is not
+    in its charset, not JSON, nested too deeply, a number with more digits than Python converts, or a
+    string (value or name) holding a lone UTF-16 surrogate, which is no text at all (it cannot be stored,
+    encoded or passed on), named by its field. The body is read in one pass; only one that holds a `\\u`
+    escape, or is in a charset other than UTF-8, is looked through for surrogates afterwards."""
+    try:
+        text = raw.decode(encoding)
+        parsed = json.loads(text)
+    except (UnicodeDecodeError, LookupError):
+        raise BadRequestProblem(detail=f"The request body is not valid {encoding} text.") from None
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno} column {exc.colno}"
+        raise BadRequestProblem(detail=f"The request body is not valid JSON: {exc.msg} at {where}.") from None
+    except ValueError:  # Python's limit on converting long integer literals (`sys.get_int_max_str_digits`)
+        raise BadRequestProblem(detail="The request body holds a number with too many digits.") from None
+    except RecursionError:
+        raise BadRequestProblem(detail="The request body is nested too deeply.") from None
+    if _SURROGATE_ESCAPE in text or encoding.lower().replace("-", "") != "utf8":
+        field = _lone_surrogate(parsed)
+        if field is not None:
+            message = "holds a lone UTF-16 surrogate (such as \\ud800), which is not text"
+            raise FieldValidationProblem([FieldError(field, message)])
+    return parsed
+
+
+def _lone_surrogate(value: Any) -> str | None:
+    """The field (as schema findings name it) of the first string or member name in `value` that holds
+    a lone surrogate, or None. Iterative: the body may be nested as deeply as the parser allows."""
+    pending: list[tuple[Any, list[str | int]]] = [(value, [])]
+    while pending:
+        item, path = pending.pop()
+        if isinstance(item, str):
+            if _has_surrogate(item):
+                return field_name(path) or "body"
+        elif isinstance(item, dict):
+            for key, member in item.items():
+                if _has_surrogate(key):
+                    return field_name([*path, key.encode("utf-8", "backslashreplace").decode()])
+                pending.append((member, [*path, key]))
+        elif isinstance(item, list):
+            pending.extend((member, [*path, index]) for index, member in enumerate(item))
+    return None
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
 
 class JSONBodyValidator(BodyValidatorFields, JSONRequestBodyValidator):  # type: ignore[misc]
     async def parse_body(self, stream: Any, scope: Any) -> Any:
@@ -57,17 +113,7 @@ class JSONBodyValidator(BodyValidatorFields, JSONRequestBodyValidator):  # type:
         if not raw.strip():
             return _ABSENT
         encoding = self.encoding
-        try:
-            parsed = json.loads(raw.decode(encoding))
-        except (UnicodeDecodeError, LookupError):
-            raise BadRequestProblem(detail=f"The request body is not valid {encoding} text.") from None
-        except json.JSONDecodeError as exc:
-            where = f"line {exc.lineno} column {exc.colno}"
-            raise BadRequestProblem(
-                detail=f"The request body is not valid JSON: {exc.msg} at {where}."
-            ) from None
-        except RecursionError:
-            raise BadRequestProblem(detail="The request body is nested too deeply.") from None
+        parsed = parse_json(raw, encoding)
         share_parsed_body(scope, parsed, encoding)
         return parsed
 
@@ -79,8 +125,8 @@ class JSONBodyValidator(BodyValidatorFields, JSONRequestBodyValidator):  # type:
         if not raw.strip():
             return False
         try:
-            parsed = json.loads(raw.decode(encoding))
-        except (UnicodeDecodeError, LookupError, ValueError, RecursionError):
+            parsed = parse_json(raw, encoding)
+        except BadRequestProblem:
             return False
         if parsed is None or not for_contract(schema).is_valid(parsed):
             return False

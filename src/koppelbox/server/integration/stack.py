@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 
 from koppelbox.server.integration.docs_routes import DocsOnlySwaggerUIMiddleware
+from koppelbox.server.integration.routing import BoundedRoutingMiddleware
 from koppelbox.server.integration.validation import PreparedRequestValidationMiddleware
 
 REPLACEMENTS = {
     SwaggerUIMiddleware: DocsOnlySwaggerUIMiddleware,
     RequestValidationMiddleware: PreparedRequestValidationMiddleware,
+    RoutingMiddleware: BoundedRoutingMiddleware,
 }
 
 
