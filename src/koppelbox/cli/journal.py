@@ -12,6 +12,7 @@ from rich.table import Table
 from koppelbox.cli.preflight import check_sandbox_url
 from koppelbox.cli.remote import DEFAULT_URL, admin_token_option, fetch_journal_page
 from koppelbox.contracts import api_names
+from koppelbox.journal.masking import readable
 
 
 @click.command()
@@ -54,7 +55,10 @@ def journal(
         # The page as the control plane answers it, so that `certify --journal` can tell a whole journal
         # from one that lost some of a client's exchanges (the accounts).
         page["entries"] = entries[-limit:] if limit else entries
-        click.echo(json.dumps(page, indent=2, ensure_ascii=False))
+        # UTF-8 whatever the terminal's encoding (RFC 8259), and a lone surrogate a client sent (`"\ud800"`,
+        # valid JSON, not valid UTF-8) written back as its JSON escape: the output is always valid JSON.
+        text = json.dumps(page, indent=2, ensure_ascii=False) + "\n"
+        click.echo(text.encode("utf-8", errors="backslashreplace"), nl=False)  # bytes: written as they are
         return
     entries = entries[-(limit or 50) :]
     table = Table(title=f"{len(entries)} journal entries from {url}", title_justify="left")
@@ -76,5 +80,6 @@ def journal(
             str(entry["status"]),
             findings,
         ]
-        table.add_row(*(escape(cell) for cell in cells))  # `[scenario 429]` is text, not markup
+        # `[scenario 429]` is text, not markup; a lone surrogate is shown as U+FFFD
+        table.add_row(*(escape(readable(cell)) for cell in cells))
     Console().print(table)

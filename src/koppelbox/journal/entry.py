@@ -31,6 +31,36 @@ class JournalEntry:
         return asdict(self)
 
     @classmethod
+    def minimal(
+        cls, seq: int, client: str | None, note: str, *, at: float = 0.0, time: str = "", **known: Any
+    ) -> JournalEntry:
+        """What is known of an exchange whose full entry could not be built (docs/conformance.md §1): the
+        rest empty, `findings` saying why. Reading the journal never fails on one bad entry."""
+        fields: dict[str, Any] = {
+            "elapsed_ms": 0.0,
+            "token_ref": None,
+            "api": "",
+            "operation": None,
+            "method": "",
+            "path": "",
+            "query": "",
+            "request_headers": {},
+            "request_body": None,
+            "status": 0,
+            "response_headers": {},
+            "response_body": None,
+        }
+        fields.update({key: value for key, value in known.items() if key in fields})
+        return cls(
+            seq=seq,
+            at=at,
+            time=time,
+            client=client,
+            findings=[{"field": "", "message": f"koppelbox journal: {note}"}],
+            **fields,
+        )
+
+    @classmethod
     def from_dict(cls, data: dict[str, Any]) -> JournalEntry:
         known = set(cls.__dataclass_fields__)
         return cls(**{key: value for key, value in data.items() if key in known})

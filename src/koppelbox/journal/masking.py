@@ -8,13 +8,24 @@ access token in the token endpoint's answer.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 MASK = "***"
 DEFAULT_BODY_LIMIT = 8 * 1024
 MAX_STRING = 256
+# A parsed body nested deeper than this is kept as text (or a size note): no structure a client sends in
+# earnest is that deep, and walking it must not exhaust the stack of whoever reads the journal.
+MAX_DEPTH = 64
+# What the journal keeps of a request's headers and query string (docs/conformance.md §1): every value up
+# to HEADER_VALUE_LIMIT bytes, all headers together up to HEADERS_LIMIT; the rest is cut, its size noted.
+HEADER_VALUE_LIMIT = 8 * 1024
+HEADERS_LIMIT = 32 * 1024
+QUERY_LIMIT = 8 * 1024
+CUT_HEADER = b"koppelbox-cut"  # the header that stands for those left out once HEADERS_LIMIT is reached
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # Header names are compared lower-case.
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
@@ -46,32 +57,122 @@ def mask_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     return masked
 
 
-def mask_value(value: Any) -> Any:
+def cut_note(kept: bytes, size: int) -> bytes:
+    return kept + b"... (%d bytes, cut)" % size
+
+
+def cap_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """Headers as the journal keeps them: each name and value cut to HEADER_VALUE_LIMIT bytes and all of
+    them to HEADERS_LIMIT, with the original size noted. On every request, so the usual case (a few small
+    headers) costs one sum and returns the list as it is."""
+    if sum(len(k) + len(v) for k, v in headers) <= HEADERS_LIMIT and all(
+        len(v) <= HEADER_VALUE_LIMIT for _, v in headers
+    ):
+        return headers
+    kept: list[tuple[bytes, bytes]] = []
+    total = left = left_bytes = 0
+    for name, value in headers:
+        if left or total + min(len(name), 256) + min(len(value), HEADER_VALUE_LIMIT) > HEADERS_LIMIT:
+            left += 1
+            left_bytes += len(name) + len(value)
+            continue
+        if len(name) > 256:
+            name = cut_note(name[:200], len(name))
+        if len(value) > HEADER_VALUE_LIMIT:
+            value = cut_note(value[: HEADER_VALUE_LIMIT - 32], len(value))
+        kept.append((name, value))
+        total += len(name) + len(value)
+    if left:
+        kept.append((CUT_HEADER, b"%d more headers (%d bytes) cut" % (left, left_bytes)))
+    return kept
+
+
+def cap_query(query: bytes) -> bytes:
+    return query if len(query) <= QUERY_LIMIT else cut_note(query[:QUERY_LIMIT], len(query))
+
+
+def mask_query(query: str) -> str:
+    """The query string with the value of every secret key (`client_secret=...`, `access_token=...`)
+    masked; everything else, including the order and the encoding, as it was sent."""
+    if "=" not in query:
+        return query
+    parts = query.split("&")
+    for i, part in enumerate(parts):
+        key, sep, _ = part.partition("=")
+        if sep and unquote_plus(key).strip().lower() in SECRET_KEYS:
+            parts[i] = f"{key}={MASK}"
+    return "&".join(parts)
+
+
+def mask_value(value: Any, depth: int = 0) -> Any:
+    if depth > MAX_DEPTH:
+        raise _TooDeep
     if isinstance(value, dict):
-        return {k: MASK if str(k).lower() in SECRET_KEYS else mask_value(v) for k, v in value.items()}
+        return {
+            k: MASK if str(k).lower() in SECRET_KEYS else mask_value(v, depth + 1) for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [mask_value(v) for v in value]
+        return [mask_value(v, depth + 1) for v in value]
     return value
+
+
+class _TooDeep(Exception):
+    """A parsed body nested deeper than MAX_DEPTH."""
+
+
+def readable(text: str) -> str:
+    """`text` with lone surrogates (JSON allows `"\\ud800"`, UTF-8 does not) replaced by U+FFFD, so that
+    every reader can encode what the journal holds."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
 
 
 def capture_body(raw: bytes, content_type: str | None, limit: int = DEFAULT_BODY_LIMIT) -> Any:
     """The body as the journal keeps it: parsed JSON or form fields with secrets masked and long strings
     (base64 documents) elided; other text as text; binary as a size note. Whatever would still take more
-    than `limit` bytes is summarised, never kept whole."""
+    than `limit` bytes is summarised, never kept whole. Never fails: a body it cannot keep otherwise is kept
+    as a size note."""
     if not raw:
         return None
     media = (content_type or "").split(";")[0].strip().lower()
+    try:
+        return _capture(raw, media, limit)
+    except Exception:  # the journal keeps what it can of any body, whatever it holds
+        return {"truncated": True, "bytes": len(raw), "content_type": media or None}
+
+
+def _capture(raw: bytes, media: str, limit: int) -> Any:
     parsed = _parse(raw, media)
     textual = media.startswith("text/") or media.endswith(("json", "urlencoded"))
     if parsed is not None:
-        kept = elide(mask_value(parsed))
-        if len(json.dumps(kept, ensure_ascii=False)) <= limit:
+        try:
+            kept = elide(mask_value(parsed))
+        except _TooDeep:
+            kept = None
+        if kept is not None and len(json.dumps(kept, ensure_ascii=False)) <= limit:
             return kept
+        if kept is None and len(raw) <= limit:
+            return _mask_text(raw.decode("utf-8", errors="replace"))
     elif textual and len(raw) <= limit:
         return _mask_text(raw.decode("utf-8", errors="replace"))
     elif not textual:
         return {"binary": True, "bytes": len(raw), "content_type": media or None}
     return {"truncated": True, "bytes": len(raw), "content_type": media or None}
+
+
+def client_id_of(raw: bytes, content_type: str | None) -> str | None:
+    """The `client_id` of a token request's JSON or form body (client_secret_post), or None. Cheap and
+    never fails: it runs while a request is recorded."""
+    media = (content_type or "").split(";")[0].strip().lower()
+    try:
+        parsed = _parse(raw, media)
+    except Exception:  # a body it cannot read names no client
+        return None
+    value = parsed.get("client_id") if isinstance(parsed, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def _parse(raw: bytes, media: str) -> Any:
@@ -91,10 +192,12 @@ def _parse(raw: bytes, media: str) -> Any:
 def elide(value: Any) -> Any:
     """Long strings (base64 documents, pasted essays) shortened to a note of their length: the journal is
     about the shape of what was sent, and a certification report must stay readable."""
-    if isinstance(value, str) and len(value) > MAX_STRING:
-        return f"{value[:40]}... ({len(value)} characters, elided)"
+    if isinstance(value, str):
+        if len(value) > MAX_STRING:
+            return readable(f"{value[:40]}... ({len(value)} characters, elided)")
+        return readable(value)
     if isinstance(value, dict):
-        return {k: elide(v) for k, v in value.items()}
+        return {readable(str(k)): elide(v) for k, v in value.items()}
     if isinstance(value, list):
         return [elide(v) for v in value]
     return value

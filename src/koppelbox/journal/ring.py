@@ -141,4 +141,7 @@ class _Pending:
         self.client = client
 
     def build(self) -> JournalEntry:
-        return self.make(self.seq)
+        try:
+            return self.make(self.seq)
+        except Exception as exc:  # one entry that cannot be built must not make the journal unreadable
+            return JournalEntry.minimal(self.seq, self.client, f"entry not built ({type(exc).__name__})")

@@ -8,7 +8,6 @@ the response is complete. Recording never changes what the client receives.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import re
 import time
@@ -19,7 +18,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from koppelbox.contracts import longest_prefix
 from koppelbox.journal import JournalEntry
-from koppelbox.journal.masking import DEFAULT_BODY_LIMIT, capture_body, findings_of, mask_headers
+from koppelbox.journal.masking import (
+    DEFAULT_BODY_LIMIT,
+    QUERY_LIMIT,
+    cap_headers,
+    capture_body,
+    client_id_of,
+    cut_note,
+    findings_of,
+    mask_headers,
+    mask_query,
+)
 from koppelbox.rules.clock import rfc3339
 from koppelbox.server.context import Sandbox
 from koppelbox.server.integration.body import declared_length, read_once
@@ -89,7 +98,25 @@ class JournalMiddleware:
         try:
             await self.app(scope, app_receive, recording_send)
         finally:
-            self._record(scope, started, b"".join(request_chunks), b"".join(response_chunks), response)
+            try:
+                self._record(scope, started, b"".join(request_chunks), b"".join(response_chunks), response)
+            except Exception as exc:  # every request is recorded: at least what is known of it
+                self._record_minimal(scope, started, response, exc)
+
+    def _record_minimal(self, scope: Scope, started: float, response: dict[str, Any], exc: Exception) -> None:
+        path = str(scope.get("path", ""))[:QUERY_LIMIT]
+        known = {
+            "method": str(scope.get("method", ""))[:32],
+            "path": path,
+            "api": _api_of(path, self.prefixes),
+            "status": int(response.get("status", 500)),
+        }
+        note = f"recorded without details ({type(exc).__name__})"
+        self.sandbox.journal.record_later(
+            lambda seq: JournalEntry.minimal(
+                seq, None, note, at=started, time=rfc3339(datetime.fromtimestamp(started, UTC)), **known
+            )
+        )
 
     def _record(
         self, scope: Scope, started: float, raw_request: bytes, raw_response: bytes, response: dict[str, Any]
@@ -99,34 +126,41 @@ class JournalMiddleware:
         finished = time.time()
         raw_headers = list(scope.get("headers", []))
         authorization = _header(raw_headers, b"authorization")
+        request_type = _header(raw_headers, b"content-type")
         token = _bearer(authorization)
         if token:
             client = self.sandbox.store.identity.owner_of(token)
         else:
-            request_type = _header(raw_headers, b"content-type")
             client = self._client_of(None, authorization, raw_request, request_type)
         extensions = scope.get("extensions", {})
+        # Kept bounded in bytes (docs/conformance.md §1): headers, path and query string are cut with their
+        # size noted; the usual small request passes through as it is.
+        query = scope.get("query_string", b"")
+        path = scope.get("path", "")
+        if len(path) > QUERY_LIMIT:
+            path = f"{path[:QUERY_LIMIT]}... ({len(path)} characters, cut)"
         exchange = _Exchange(
             self,
             started,
             finished,
-            raw_headers,
+            cap_headers(raw_headers),
             token,
             client,
             extensions.get("connexion_routing", {}).get("operation_id"),
             extensions.get(SCENARIO_KEY),
             int(response["status"]),
-            response["headers"],
-            scope.get("path", ""),
+            cap_headers(list(response["headers"])),
+            path,
             scope.get("method", ""),
-            scope.get("query_string", b""),
+            query[:QUERY_LIMIT],
+            len(query),
             raw_request,
             raw_response,
         )
         if len(raw_request) > self.body_limit:
             # A big body (an enrolment with documents inline, up to the sandbox's cap) is reduced to its
             # elided form now: a ring of pending entries must not hold megabytes each until someone reads it.
-            exchange.request_body = capture_body(raw_request, exchange.request_type(), self.body_limit)
+            exchange.request_body = capture_body(raw_request, request_type, self.body_limit)
             exchange.raw_request = b""
         self.sandbox.journal.record_later(exchange.build, client)
 
@@ -137,10 +171,8 @@ class JournalMiddleware:
         if token:
             return identity.owner_of(token)
         basic = _basic_user(authorization)  # the token endpoint: client_secret_basic ...
-        if basic is None and raw_body:
-            body = capture_body(raw_body, content_type, self.body_limit)
-            if isinstance(body, dict) and isinstance(body.get("client_id"), str):
-                basic = body["client_id"]  # ... or client_secret_post
+        if basic is None and raw_body and len(raw_body) <= self.body_limit:
+            basic = client_id_of(raw_body, content_type)  # ... or client_secret_post
         return basic if basic in identity.clients else None
 
 
@@ -154,6 +186,7 @@ class _Exchange:
         "middleware",
         "operation",
         "path",
+        "query_size",
         "query_string",
         "raw_headers",
         "raw_request",
@@ -181,6 +214,7 @@ class _Exchange:
         path: str,
         method: str,
         query_string: bytes,
+        query_size: int,
         raw_request: bytes,
         raw_response: bytes,
     ) -> None:
@@ -197,6 +231,7 @@ class _Exchange:
         self.path = path
         self.method = method
         self.query_string = query_string
+        self.query_size = query_size
         self.raw_request = raw_request
         self.raw_response = raw_response
         self.request_body: Any = _LATER
@@ -204,7 +239,30 @@ class _Exchange:
     def request_type(self) -> str | None:
         return _header(self.raw_headers, b"content-type")
 
+    def query(self) -> str:
+        query = mask_query(self.query_string.decode("latin-1"))
+        if self.query_size > len(self.query_string):
+            query = cut_note(query.encode("latin-1"), self.query_size).decode("latin-1")
+        return query
+
     def build(self, seq: int) -> JournalEntry:
+        try:
+            return self._build(seq)
+        except Exception as exc:  # an entry that cannot be built is kept with what is known
+            return JournalEntry.minimal(
+                seq,
+                self.client,
+                f"entry built without details ({type(exc).__name__})",
+                at=self.started,
+                time=rfc3339(datetime.fromtimestamp(self.started, UTC)),
+                method=self.method,
+                path=self.path,
+                api=_api_of(self.path, self.middleware.prefixes),
+                operation=self.operation,
+                status=self.status,
+            )
+
+    def _build(self, seq: int) -> JournalEntry:
         limit = self.middleware.body_limit
         request_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in self.raw_headers]
         response_headers = mask_headers(
@@ -225,7 +283,7 @@ class _Exchange:
             operation=self.operation,
             method=self.method,
             path=self.path,
-            query=self.query_string.decode("latin-1"),
+            query=self.query(),
             request_headers=mask_headers(request_headers),
             request_body=request_body,
             status=self.status,
@@ -258,7 +316,7 @@ def _basic_user(authorization: str | None) -> str | None:
         return None
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64 (binascii.Error), not ASCII, not UTF-8
         return None
     return decoded.partition(":")[0] or None
 
