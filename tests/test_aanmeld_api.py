@@ -142,6 +142,24 @@ def test_a_used_up_range_is_a_409_and_the_school_can_widen_it(client: TestClient
     assert client.post(ENROL, json=second, headers=s.INSCHRIJFWIJZER).status_code == 201
 
 
+def test_a_used_up_range_refuses_known_and_new_pupils_alike(client: TestClient) -> None:
+    """Nothing flows back (rule 22): with the range used up, an enrolment of a pupil the school has
+    (Tim Smit, PGN 860129044, stamnummer 500) gets the very answer a new pupil's gets, and neither is stored."""
+    assert client.post(ENROL, json=s.enrolment(brin="98YB"), headers=s.INSCHRIJFWIJZER).status_code == 201
+    before = client.get(f"{s.school_path('98YB')}/leerlingen", headers=ADMIN).json()
+    tim_before = client.get(f"{s.school_path('98YB')}/leerlingen/500", headers=ADMIN).json()
+    known = client.post(
+        ENROL, json=s.enrolment(brin="98YB", leerling__pgn="860129044"), headers=s.INSCHRIJFWIJZER
+    )
+    new = client.post(
+        ENROL, json=s.enrolment(brin="98YB", leerling__pgn="896935048"), headers=s.INSCHRIJFWIJZER
+    )
+    assert (known.status_code, known.json()["code"]) == (409, "stamnummer_range_exhausted")
+    assert (new.status_code, new.json()) == (known.status_code, known.json())
+    assert client.get(f"{s.school_path('98YB')}/leerlingen", headers=ADMIN).json() == before
+    assert client.get(f"{s.school_path('98YB')}/leerlingen/500", headers=ADMIN).json() == tim_before
+
+
 def upload(client: TestClient, enrolment_id: str, headers: dict[str, str], **parts: Any) -> Any:
     files = {"bestand": parts.pop("bestand")}
     return client.post(f"{ENROL}/{enrolment_id}/documenten", files=files, data=parts, headers=headers)

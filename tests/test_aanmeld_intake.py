@@ -146,8 +146,10 @@ def test_a_used_up_range_refuses_the_enrolment_and_stores_nothing(aanmeld: Aanme
     with pytest.raises(RangeExhausted):
         aanmeld.enrol(IW, s.enrolment(brin="98YB", leerling__pgn="896935048", documenten=[s.document(s.PDF)]))
     assert counts(aanmeld, "98YB") == before
-    # A known pupil needs no number: still accepted at the full school.
-    aanmeld.enrol(IW, s.enrolment(brin="98YB", leerling__pgn="860129044"))
+    # A known pupil is refused alike (rule 10): the answer must not tell whether the pupil existed.
+    with pytest.raises(RangeExhausted):
+        aanmeld.enrol(IW, s.enrolment(brin="98YB", leerling__pgn="860129044"))
+    assert counts(aanmeld, "98YB") == before
     # After the school widens its range, the same enrolment goes through.
     aanmeld.configure("98YB", {"stamnummerbereik": {"laagste": 500, "hoogste": 510}}, replace=False)
     aanmeld.enrol(IW, s.enrolment(brin="98YB", leerling__pgn="896935048"))

@@ -2,8 +2,8 @@
 
 The caller has checked the Dutch data (`validation`) and the documents (`documents.accept`) already, and
 calls these functions inside one unit of work over the school's records (ARCHITECTURE.md, "Storage").
-What is refused here (activation, an unknown location, a used-up stamnummer range) is refused before the
-first change, so a refused enrolment leaves nothing behind even where the unit of work cannot roll back.
+What is refused here (activation, an unknown location, a used-up stamnummer range, which refuses every
+enrolment at the school, known pupil or not) is refused before the first change, so a refused enrolment leaves nothing behind even where the unit of work cannot roll back.
 """
 
 from __future__ import annotations
@@ -158,10 +158,13 @@ def enrol(
     attach the documents. An existing pupil's data is never changed."""
     check_activation(records, partner)
     check_location(records, str(body["brin"]))
+    # Rule 10, before matching: with the range used up every enrolment at the school is refused alike,
+    # so the answer never tells the partner whether the school already has the pupil (rule 22).
+    stamnummer.or_exhausted(records.lowest_free_stamnummer())
     pupil = find_pupil(records, body["leerling"])
     created = pupil is None
     if pupil is None:
-        pupil = new_pupil(records, body, partner, known_advice, now)  # last point of refusal
+        pupil = new_pupil(records, body, partner, known_advice, now)
         records.add_pupil(pupil)
     enrolment_id = new_id()
     enrolment = Enrolment(

@@ -29,7 +29,7 @@ def or_exhausted(free: int | None) -> int:
         # The partner learns that there is no number, not which numbers the school uses (rule 22);
         # the school sees its range on the control plane.
         raise RangeExhausted(
-            "The school has no free stamnummer left for a new pupil; the enrolment was not stored. "
+            "The school has no free stamnummer left, so it takes no enrolments; this one was not stored. "
             "Send it again once the school has widened its stamnummer range "
             "(Beheer > Configuratie > Stamnummer instellingen).",
             field_error("brin", "this school's stamnummer range is used up"),
