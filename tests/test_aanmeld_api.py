@@ -107,6 +107,31 @@ def test_a_document_of_the_wrong_type_is_a_422(client: TestClient) -> None:
     assert error_fields(response) == ["documenten[0].inhoud"]
 
 
+def test_a_png_named_pdf_is_a_422_inline_and_nothing_is_stored(client: TestClient) -> None:
+    before = client.get(f"{s.school_path()}/leerlingen", headers=ADMIN).json()
+    body = s.enrolment(documenten=[s.document(s.png(), "image/png", "advies.pdf")])
+    response = client.post(ENROL, json=body, headers=s.INSCHRIJFWIJZER)
+    assert (response.status_code, response.json()["code"]) == (422, "document_type_mismatch")
+    assert error_fields(response) == ["documenten[0].bestandsnaam"]
+    assert client.get(f"{s.school_path()}/leerlingen", headers=ADMIN).json() == before
+
+
+def test_a_png_named_pdf_is_a_422_as_an_upload_and_nothing_is_stored(client: TestClient) -> None:
+    enrolled = client.post(ENROL, json=s.enrolment(), headers=s.INSCHRIJFWIJZER).json()["aanmeldingId"]
+    for parts in (
+        {"bestand": ("advies.pdf", s.png(), "image/png")},
+        {"bestand": ("blob", s.png(), "image/png"), "bestandsnaam": "advies.pdf"},
+        {"bestand": ("advies.pdf", s.png(), "application/octet-stream"), "type": "image/png"},
+    ):
+        response = upload(client, enrolled, s.INSCHRIJFWIJZER, **parts)
+        assert (response.status_code, response.json()["code"]) == (422, "document_type_mismatch"), parts
+        assert error_fields(response) == ["bestandsnaam"]
+    card = client.get(f"{s.school_path()}/leerlingen/26007", headers=ADMIN).json()["aanmeldingsdocumenten"]
+    assert card == []
+    fine = upload(client, enrolled, s.INSCHRIJFWIJZER, bestand=("pasfoto.PNG", s.png(), "image/png"))
+    assert fine.status_code == 201
+
+
 def test_a_document_over_the_configured_limit_is_a_413(clock: FakeClock) -> None:
     seeded = Store.from_directory(clock=clock).fixtures
     aanmeld = dict(seeded.documents["aanmeld"], settings={"max_document_bytes": 64})
@@ -144,7 +169,7 @@ def test_a_used_up_range_is_a_409_and_the_school_can_widen_it(client: TestClient
 
 def test_a_used_up_range_refuses_known_and_new_pupils_alike(client: TestClient) -> None:
     """Nothing flows back (rule 22): with the range used up, an enrolment of a pupil the school has
-    (Tim Smit, PGN 860129044, stamnummer 500) gets the very answer a new pupil's gets, and neither is stored."""
+    (Tim Smit, PGN 860129044, stamnummer 500) gets the very answer a new pupil's gets; neither is stored."""
     assert client.post(ENROL, json=s.enrolment(brin="98YB"), headers=s.INSCHRIJFWIJZER).status_code == 201
     before = client.get(f"{s.school_path('98YB')}/leerlingen", headers=ADMIN).json()
     tim_before = client.get(f"{s.school_path('98YB')}/leerlingen/500", headers=ADMIN).json()

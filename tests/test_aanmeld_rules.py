@@ -330,10 +330,32 @@ def test_size_limit_is_a_413() -> None:
 
 
 def test_an_accepted_document_keeps_its_bytes_and_hash() -> None:
-    attachment = documents.accept("a.pdf", documents.PDF, s.PDF, 1000, "bestand", "type")
+    attachment = documents.accept("a.pdf", documents.PDF, s.PDF, 1000, "bestand", "type", "bestandsnaam")
     assert attachment.inhoud == s.PDF
     assert attachment.grootte == len(s.PDF)
     assert attachment.sha256 == __import__("hashlib").sha256(s.PDF).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("name", "declared", "accepted"),
+    [
+        ("advies.pdf", documents.PDF, True),
+        ("ADVIES.PDF", documents.PDF, True),
+        ("pasfoto.JPEG", documents.JPEG, True),
+        ("blob", documents.PNG, True),  # no extension: the name claims no type
+        ("advies.pdf", documents.PNG, False),
+        (".pdf", documents.PNG, False),
+        ("pasfoto.png.exe", documents.PNG, False),
+        ("pasfoto.", documents.PNG, False),
+    ],
+)
+def test_the_names_extension_must_fit_the_declared_type(name: str, declared: str, accepted: bool) -> None:
+    if accepted:
+        documents.check_name(name, declared, "bestandsnaam")
+        return
+    with pytest.raises(DocumentMismatch) as refused:
+        documents.check_name(name, declared, "bestandsnaam")
+    assert (refused.value.status, refused.value.code) == (422, "document_type_mismatch")
 
 
 # --- school configuration -----------------------------------------------------------------------

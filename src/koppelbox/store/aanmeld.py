@@ -77,7 +77,7 @@ class AanmeldStore:
             intake.own_enrolment(records, partner, enrolment_id)
             intake.check_activation(records, partner)
         attachment = documents.accept(
-            bestandsnaam, declared_type, data, self.max_document_bytes, "bestand", "type"
+            bestandsnaam, declared_type, data, self.max_document_bytes, "bestand", "type", "bestandsnaam"
         )
         with self.records.school(brin) as records:
             # Checked again: the school may have deleted the pupil while the file was being checked.
@@ -160,6 +160,7 @@ class AanmeldStore:
             self.max_document_bytes,
             f"{field}.inhoud",
             f"{field}.type",
+            f"{field}.bestandsnaam",
         )
 
     def _partner(self, client_id: str) -> Partner:

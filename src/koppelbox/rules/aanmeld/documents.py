@@ -3,7 +3,9 @@
 A file is accepted only when its bytes are a structurally plausible file of the type the partner declares:
 a PDF starts with `%PDF-` and ends with `%%EOF`; a .doc is an OLE2 compound file holding a `WordDocument`
 stream; a .docx is a zip holding `word/document.xml`; images start with their signature and end with their
-trailer. A renamed or truncated file is refused instead of landing on the school's card unreadable.
+trailer. A renamed or truncated file is refused instead of landing on the school's card unreadable, and
+so is a file whose name's extension is not one of the declared type's (`advies.pdf` holding a PNG): the
+school opens the file by its name, so name, declared type and content must all agree.
 """
 
 from __future__ import annotations
@@ -86,18 +88,19 @@ class FileType:
     mime: str
     description: str
     check: Callable[[bytes], bool]
+    extensions: tuple[str, ...]  # lower case, without the dot; the first is the usual one
 
 
 ACCEPTED: dict[str, FileType] = {
     t.mime: t
     for t in (
-        FileType(PDF, "a PDF document", _is_pdf),
-        FileType(DOC, "a Word 97-2003 document (.doc)", _is_doc),
-        FileType(DOCX, "a Word document (.docx)", _is_docx),
-        FileType(PNG, "a PNG image", _is_png),
-        FileType(JPEG, "a JPEG image", _is_jpeg),
-        FileType(GIF, "a GIF image", _is_gif),
-        FileType(WEBP, "a WebP image", _is_webp),
+        FileType(PDF, "a PDF document", _is_pdf, ("pdf",)),
+        FileType(DOC, "a Word 97-2003 document (.doc)", _is_doc, ("doc",)),
+        FileType(DOCX, "a Word document (.docx)", _is_docx, ("docx",)),
+        FileType(PNG, "a PNG image", _is_png, ("png",)),
+        FileType(JPEG, "a JPEG image", _is_jpeg, ("jpg", "jpeg", "jpe", "jfif")),
+        FileType(GIF, "a GIF image", _is_gif, ("gif",)),
+        FileType(WEBP, "a WebP image", _is_webp, ("webp",)),
     )
 }
 
@@ -156,6 +159,21 @@ def check_content(data: bytes, declared: str, field: str) -> None:
     )
 
 
+def check_name(bestandsnaam: str, declared: str, field: str) -> None:
+    """A file name with an extension must have one of the declared type's (case-insensitive); a name
+    without any (no dot, as a browser's `blob`) claims no type and is accepted. Call after `check_content`
+    (the declared type is then an accepted one)."""
+    _, dot, extension = bestandsnaam.rpartition(".")
+    expected = ACCEPTED[declared].extensions
+    if not dot or extension.lower() in expected:
+        return
+    usual = ", ".join(f".{e}" for e in expected)
+    raise DocumentMismatch(
+        f"`{field}` {bestandsnaam!r} does not fit the declared type {declared} (its files end in {usual}).",
+        field_error(field, f"extension does not match the declared type {declared} (expected {usual})"),
+    )
+
+
 @dataclass(frozen=True)
 class Attachment:
     """A document that passed every check, ready to be stored byte-exact."""
@@ -174,9 +192,11 @@ class Attachment:
 
 
 def accept(
-    bestandsnaam: str, declared: str, data: bytes, limit: int, field: str, type_field: str
+    bestandsnaam: str, declared: str, data: bytes, limit: int, field: str, type_field: str, name_field: str
 ) -> Attachment:
-    """Size first (413), then content against the declared type (422)."""
+    """Size first (413), then content against the declared type (422), then the name's extension against
+    the declared type (422)."""
     check_size(data, limit, field)
     check_content(data, declared, type_field if declared not in ACCEPTED else field)
+    check_name(bestandsnaam, declared, name_field)
     return Attachment(bestandsnaam, declared, data)

@@ -3,7 +3,8 @@
 The caller has checked the Dutch data (`validation`) and the documents (`documents.accept`) already, and
 calls these functions inside one unit of work over the school's records (ARCHITECTURE.md, "Storage").
 What is refused here (activation, an unknown location, a used-up stamnummer range, which refuses every
-enrolment at the school, known pupil or not) is refused before the first change, so a refused enrolment leaves nothing behind even where the unit of work cannot roll back.
+enrolment at the school, known pupil or not) is refused before the first change, so a refused enrolment
+leaves nothing behind even where the unit of work cannot roll back.
 """
 
 from __future__ import annotations
