@@ -208,3 +208,36 @@ def test_the_installed_command_runs_as_a_process(payloads: Path) -> None:
     report = json.loads(completed.stdout)
     assert report["summary"]["errors"] == 4
     assert report["files"][0]["file"] == "-"
+
+
+def test_a_nested_component_schema_is_never_guessed(tmp_path: Path) -> None:
+    """Issue 15: `{"id": 16, "name": ...}` fits the nested schema `Board`, which no client sends alone; the
+    guess considers operations' bodies only, so the payload is judged as --operation createOrganisation
+    judges it, not passed."""
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"id": 16, "name": "Liemers College"}), encoding="utf-8")
+    guessed = run("validate", "--api", "wimpel", "--format", "json", str(bad))
+    named = run("validate", *WIMPEL_CREATE, "--format", "json", str(bad))
+    assert guessed.exit_code == named.exit_code == 1
+    file = json.loads(guessed.output)["files"][0]
+    assert "Board" not in file["target"]
+    rules = {(f["rule"], f["pointer"]) for f in file["findings"]}
+    assert rules == {(f["rule"], f["pointer"]) for f in json.loads(named.output)["files"][0]["findings"]}
+    assert rules == {("KBX-SCHEMA-TYPE", "/id"), ("KBX-SCHEMA-REQUIRED", "/sourceId")}
+    # Asked for by name, a component schema is still there to check against.
+    assert run("validate", "--api", "wimpel", "--schema", "Board", str(bad)).exit_code == 0
+
+
+def test_an_undecided_guess_says_so_and_exits_2(tmp_path: Path) -> None:
+    undecided = tmp_path / "empty.json"
+    undecided.write_text("{}", encoding="utf-8")
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(GOOD), encoding="utf-8")
+    result = run("validate", "--api", "wimpel", str(undecided), str(good))
+    assert result.exit_code == 2
+    assert "KBX-TARGET-AMBIGUOUS" in result.output
+    assert "listOrganisations query parameters" in result.output
+    assert "updateOrganisation request body" in result.output
+    assert "name one with --operation or --schema" in result.output
+    named = run("validate", "--api", "wimpel", "--operation", "updateOrganisation", str(undecided))
+    assert named.exit_code == 0

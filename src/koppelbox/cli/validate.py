@@ -11,6 +11,7 @@ import click
 from koppelbox.cli.output import BadInput, emit, exit_code, format_options
 from koppelbox.validator import catalogue, contracts
 from koppelbox.validator.contracts import PARTS, ContractError
+from koppelbox.validator.findings import TARGET_AMBIGUOUS
 from koppelbox.validator.inputs import InputError, expand
 from koppelbox.validator.run import check_all
 from koppelbox.validator.selection import Selection, SelectionError
@@ -98,4 +99,7 @@ def validate(
     except InputError as exc:
         raise BadInput(str(exc)) from exc
     emit(results, output_format, output, color, show_clean=not quiet)
-    sys.exit(exit_code(results, fail_on))
+    # A payload whose target could not be decided was not checked: that is no verdict (exit 2), so that a
+    # guess can never pass a wrong payload.
+    undecided = any(f.rule == TARGET_AMBIGUOUS for result in results for f in result.findings)
+    sys.exit(2 if undecided else exit_code(results, fail_on))

@@ -3,9 +3,11 @@
 Named by `--api`, `--operation`, `--schema`, `--part`, `--status` (any combination; an operation with a
 request body means that body unless `--part` or `--status` says otherwise). When that leaves
 several candidates, each payload is matched against them: request bodies and query parameters first,
-then responses, then bare component schemas; the first tier where exactly one schema fits wins. When none
-fits, the schema that knows most of the payload's field names wins, then the one with fewest problems.
-Either way the guess is shown; a tie is a finding that asks the user to name the target.
+then responses; the first tier where exactly one schema fits wins. A guess considers only what a client
+can send or receive: bare component schemas are candidates only when asked for (`--schema`, `--part
+schema`). When none fits, the schema that knows most of the payload's field names wins, then the one with
+fewest problems. Either way the guess is shown; a tie is a finding that names the candidates and asks the
+user to name the target (the command then exits 2: the payload was not checked).
 """
 
 from __future__ import annotations
@@ -65,6 +67,11 @@ class Selection:
             targets = _named(
                 [t for t in targets if t.part == "schema"], schema, lambda t: t.schema_name, "schema"
             )
+        if part is None and schema is None:
+            # A guess considers only what a client can send or receive: the bodies and query parameters
+            # of operations. A bare component schema (often a nested part, such as `Board`) would accept
+            # payloads that no operation does, and so turn a wrong payload green.
+            targets = [t for t in targets if t.part != "schema"]
         if part is not None:
             targets = [t for t in targets if t.part == part]
         elif operation is not None and status is None and any(t.part == "request" for t in targets):
