@@ -240,9 +240,7 @@ def test_an_unreadable_content_length_is_4xx(client: TestClient, length: bytes, 
     assert_wimpel_error(response, status)
 
 
-@pytest.mark.parametrize(
-    "credentials", [b"Basic \xe9\xff", b"Basic " + "é:ü".encode(), b"Basic \x80"]
-)
+@pytest.mark.parametrize("credentials", [b"Basic \xe9\xff", b"Basic " + "é:ü".encode(), b"Basic \x80"])
 def test_non_ascii_basic_credentials_are_invalid_client(client: TestClient, credentials: bytes) -> None:
     headers = [(b"authorization", credentials), (b"content-type", b"application/x-www-form-urlencoded")]
     response = client.post("/sandbox/oauth2/token", content=b"grant_type=client_credentials", headers=headers)
@@ -258,3 +256,35 @@ def test_non_ascii_authorization_elsewhere_is_401(client: TestClient, path: str,
         assert 400 <= response.status_code < 500
     else:
         assert_wimpel_error(response, 401)
+
+
+# --- found by tests/test_robustness.py ---------------------------------------------------------------
+
+
+def test_a_body_nested_deeper_than_the_limit_is_400(client: TestClient) -> None:
+    deep = b'{"id": "12AB", "name": "x", "sourceId": "s", "n": ' + b"[" * 300 + b"]" * 300 + b"}"
+    body = assert_wimpel_error(client.post(ORGS, content=deep, headers={**KOMPAS, **JSON}), 400)
+    assert "nested too deeply" in str(body["message"])
+    enrolment_body = _enrolment_with('"Sanne de Vries"', "[" * 70 + "]" * 70)
+    assert_wimpel_error(client.post(ENROL, content=enrolment_body, headers={**INSCHRIJFWIJZER, **JSON}), 400)
+
+
+@pytest.mark.parametrize("path", [ORGS, "/sandbox/journal"])
+def test_a_content_type_that_is_not_ascii_is_400(client: TestClient, path: str) -> None:
+    token = b"Bearer kbx-admin-local" if path.startswith("/sandbox") else b"Bearer kbx-kompas"
+    headers = [(b"authorization", token), (b"content-type", "application/\u00e9".encode())]
+    assert_wimpel_error(client.get(path, headers=headers), 400)
+
+
+def test_a_content_type_that_is_not_ascii_is_400_in_eduv_format(client: TestClient) -> None:
+    headers = [(b"authorization", b"Bearer kbx-sleutelbos"), (b"content-type", "text/\u00e9".encode())]
+    response = client.get("/eduv/v1/employees/school", headers=headers)
+    assert response.status_code == 400
+    assert set(response.json()) == {"status", "statusMessage"}
+
+
+def test_a_multipart_upload_without_content_type_is_400(client: TestClient) -> None:
+    enrolled = client.post(ENROL, json=enrolment(), headers=INSCHRIJFWIJZER).json()["aanmeldingId"]
+    response = client.post(f"{ENROL}/{enrolled}/documenten", content=b"--x\r\n\r\n", headers=INSCHRIJFWIJZER)
+    body = assert_wimpel_error(response, 400)
+    assert "Content-Type" in str(body["message"])

@@ -23,6 +23,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from koppelbox.rules.errors import FieldError
 from koppelbox.server.integration.body import read_body
+from koppelbox.server.integration.headers import content_type_of
 from koppelbox.server.integration.parameters import (
     share_parsed_body,
     share_parsed_parameters,
@@ -46,16 +47,21 @@ def _raise_findings(schema: dict[str, Any], body: Any) -> None:
 # No body at all, as opposed to a body that says `null` (which is checked against the schema like any value).
 _ABSENT = object()
 
+# The deepest nesting of arrays and objects a JSON body may have. No contract needs more than a handful;
+# the schema engines give up (or recurse without bound) far deeper, long before Python's parser does.
+MAX_DEPTH = 64
+
 # How every `\uXXXX` escape starts: the only way a lone surrogate gets into a body sent as UTF-8.
 _SURROGATE_ESCAPE = "\\u"
 
 
 def parse_json(raw: bytes, encoding: str) -> Any:
     """A JSON request body as Python values, or a 400 that says what is wrong with it: text that is not
-    in its charset, not JSON, nested too deeply, a number with more digits than Python converts, or a
-    string (value or name) holding a lone UTF-16 surrogate, which is no text at all (it cannot be stored,
-    encoded or passed on), named by its field. The body is read in one pass; only one that holds a `\\u`
-    escape, or is in a charset other than UTF-8, is looked through for surrogates afterwards."""
+    in its charset, not JSON, nested deeper than `MAX_DEPTH`, a number with more digits than Python
+    converts, or a string (value or name) holding a lone UTF-16 surrogate, which is no text at all (it
+    cannot be stored, encoded or passed on), named by its field. The body is parsed once; only one that
+    holds a `\\u` escape, or is in a charset other than UTF-8, is looked through for surrogates, and only
+    one with many brackets is measured for depth."""
     try:
         text = raw.decode(encoding)
         parsed = json.loads(text)
@@ -68,12 +74,32 @@ def parse_json(raw: bytes, encoding: str) -> Any:
         raise BadRequestProblem(detail="The request body holds a number with too many digits.") from None
     except RecursionError:
         raise BadRequestProblem(detail="The request body is nested too deeply.") from None
+    # Counting brackets is a scan at memory speed; only a body with many is measured for its depth.
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _depth(parsed) > MAX_DEPTH:
+        raise BadRequestProblem(
+            detail=f"The request body is nested too deeply (more than {MAX_DEPTH} levels)."
+        )
     if _SURROGATE_ESCAPE in text or encoding.lower().replace("-", "") != "utf8":
         field = _lone_surrogate(parsed)
         if field is not None:
             message = "holds a lone UTF-16 surrogate (such as \\ud800), which is not text"
             raise FieldValidationProblem([FieldError(field, message)])
     return parsed
+
+
+def _depth(value: Any) -> int:
+    """How deeply arrays and objects nest in `value` (a scalar is 0). Iterative, as `_lone_surrogate`."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        elif not isinstance(item, list):
+            continue
+        deepest = max(deepest, depth + 1)
+        pending.extend((member, depth + 1) for member in item)
+    return deepest
 
 
 def _lone_surrogate(value: Any) -> str | None:
@@ -172,6 +198,15 @@ class MultiPartValidator(FormValidator, _MultiPart):  # type: ignore[misc]
     @property
     def form_parser_class(self) -> type[MultiPartParser]:
         return _ClosingMultiPartParser
+
+    async def parse_body(self, stream: Any, scope: Any) -> Any:
+        # Without a Content-Type (Connexion then takes the operation's multipart type) there is no boundary
+        # to find the parts by, and Starlette's parser fails on the missing header.
+        if content_type_of(scope["headers"]) is None:
+            raise BadRequestProblem(
+                detail="A multipart body needs a Content-Type header: multipart/form-data with its boundary."
+            )
+        return await super().parse_body(stream, scope)
 
 
 class ParameterValidator(_ParameterValidator):  # type: ignore[misc]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from connexion.datastructures import MediaTypeDict
-from connexion.exceptions import UnsupportedMediaTypeProblem
+from connexion.exceptions import BadRequestProblem, UnsupportedMediaTypeProblem
 from connexion.middleware.request_validation import (
     RequestValidationAPI,
     RequestValidationMiddleware,
@@ -107,6 +107,10 @@ class _PreparedOperation(RequestValidationOperation):  # type: ignore[misc]
             # which the operation accepts by definition: nothing to check.
             mime_type, encoding = self._guessed
         else:
+            if not content_type.isascii():
+                # A media type is ASCII (RFC 9110 §8.3); Connexion's request would fail to decode one that
+                # is not when the handler's arguments are built.
+                raise BadRequestProblem(detail="The Content-Type header is not a media type (not ASCII).")
             mime_type, encoding = self.extract_content_type(scope["headers"])
             self.validate_mime_type(mime_type)
         schema, validator_class, nullable = self._body_for(mime_type)
