@@ -246,6 +246,7 @@ def test_non_ascii_basic_credentials_are_invalid_client(client: TestClient, cred
     response = client.post("/sandbox/oauth2/token", content=b"grant_type=client_credentials", headers=headers)
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
+    assert response.headers["www-authenticate"] == 'Basic realm="koppelbox"'  # RFC 6749 §5.2
 
 
 @pytest.mark.parametrize("path", [ORGS, "/sandbox/journal", "/aanmeld/v1/aanmeldingen"])

@@ -45,7 +45,9 @@ def to_problem(exc: Exception) -> Problem:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
         return Problem(exc.status, exc.code, exc.message, list(exc.errors), headers, exc)
     if isinstance(exc, OAuthError):
-        return Problem(exc.status, exc.error, exc.description, cause=exc)
+        # RFC 6749 §5.2: a failed client authentication is a 401 with the Basic challenge.
+        challenge = {"WWW-Authenticate": 'Basic realm="koppelbox"'} if exc.status == 401 else {}
+        return Problem(exc.status, exc.error, exc.description, headers=challenge, cause=exc)
     if isinstance(exc, FieldValidationProblem):
         return Problem(400, "invalid_request", str(exc.detail), list(exc.errors), cause=exc)
     if isinstance(exc, OAuthScopeProblem):
