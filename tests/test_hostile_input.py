@@ -169,9 +169,9 @@ def test_lone_surrogates_in_a_wimpel_body_are_400_naming_the_field(
 
 
 def test_a_surrogate_pair_is_text_and_is_stored(client: TestClient) -> None:
-    content = b'{"id": "12AB", "name": "\\ud83c\\udfeb", "sourceId": "s"}'
+    content = b'{"id": "12AB", "name": "\\ud83c\\udfeb \\u00e9\\uD7FF", "sourceId": "s"}'
     assert client.post(ORGS, content=content, headers={**KOMPAS, **JSON}).status_code == 201
-    assert client.get(f"{ORGS}/12AB", headers=KOMPAS).json()["name"] == "\U0001f3eb"
+    assert client.get(f"{ORGS}/12AB", headers=KOMPAS).json()["name"] == "\U0001f3eb \u00e9\ud7ff"
 
 
 @pytest.mark.parametrize(

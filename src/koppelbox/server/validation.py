@@ -9,6 +9,7 @@ This module is the single place to swap the validation engine (see the performan
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from connexion.datastructures import MediaTypeDict
@@ -51,8 +52,10 @@ _ABSENT = object()
 # the schema engines give up (or recurse without bound) far deeper, long before Python's parser does.
 MAX_DEPTH = 64
 
-# How every `\uXXXX` escape starts: the only way a lone surrogate gets into a body sent as UTF-8.
-_SURROGATE_ESCAPE = "\\u"
+# The escape of a UTF-16 surrogate (`\ud800` to `\udfff`): the only way a lone surrogate gets into a body
+# sent as UTF-8 (its decoder refuses encoded ones). Clients that escape all non-ASCII text send `\u00e9`
+# and the like often; only a body with a surrogate escape (most often a valid pair) is walked.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 
 
 def parse_json(raw: bytes, encoding: str) -> Any:
@@ -60,8 +63,8 @@ def parse_json(raw: bytes, encoding: str) -> Any:
     in its charset, not JSON, nested deeper than `MAX_DEPTH`, a number with more digits than Python
     converts, or a string (value or name) holding a lone UTF-16 surrogate, which is no text at all (it
     cannot be stored, encoded or passed on), named by its field. The body is parsed once; only one that
-    holds a `\\u` escape, or is in a charset other than UTF-8, is looked through for surrogates, and only
-    one with many brackets is measured for depth."""
+    holds a surrogate escape, or is in a charset other than UTF-8, is looked through for surrogates, and
+    only one with many brackets is measured for depth."""
     try:
         text = raw.decode(encoding)
         parsed = json.loads(text)
@@ -79,7 +82,8 @@ def parse_json(raw: bytes, encoding: str) -> Any:
         raise BadRequestProblem(
             detail=f"The request body is nested too deeply (more than {MAX_DEPTH} levels)."
         )
-    if _SURROGATE_ESCAPE in text or encoding.lower().replace("-", "") != "utf8":
+    utf8 = encoding.lower().replace("-", "") == "utf8"
+    if not utf8 or ("\\u" in text and _SURROGATE_ESCAPE.search(text)):
         field = _lone_surrogate(parsed)
         if field is not None:
             message = "holds a lone UTF-16 surrogate (such as \\ud800), which is not text"
