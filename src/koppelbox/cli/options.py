@@ -18,6 +18,8 @@ def store_options(function: Any) -> Any:
         type=click.Path(exists=True, file_okay=False, path_type=Path),
         default=None,
         help="Seed data directory (default: the fixtures shipped with koppelbox).",
+        envvar="KOPPELBOX_FIXTURES",
+        show_envvar=True,
     )(function)
     function = click.option(
         "--seed",
@@ -25,6 +27,8 @@ def store_options(function: Any) -> Any:
         default=0,
         show_default=True,
         help="Seed for generated data; same seed, same data.",
+        envvar="KOPPELBOX_SEED",
+        show_envvar=True,
     )(function)
     return function
 

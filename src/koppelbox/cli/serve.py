@@ -16,8 +16,15 @@ from koppelbox.server.app import DEFAULT_MAX_BODY_BYTES, create_app
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="KOPPELBOX_HOST", show_envvar=True)
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    envvar="KOPPELBOX_PORT",
+    show_envvar=True,
+)
 @store_options
 @click.option(
     "--max-body-bytes",
@@ -25,9 +32,15 @@ from koppelbox.server.app import DEFAULT_MAX_BODY_BYTES, create_app
     show_default=True,
     type=click.IntRange(1),
     help="413 above this.",
+    envvar="KOPPELBOX_MAX_BODY_BYTES",
+    show_envvar=True,
 )
 @click.option(
-    "--validate-responses", is_flag=True, help="Check every response against its contract (slower)."
+    "--validate-responses",
+    is_flag=True,
+    help="Check every response against its contract (slower).",
+    envvar="KOPPELBOX_VALIDATE_RESPONSES",
+    show_envvar=True,
 )
 @click.option(
     "--journal-size",
@@ -35,6 +48,8 @@ from koppelbox.server.app import DEFAULT_MAX_BODY_BYTES, create_app
     show_default=True,
     type=click.IntRange(1),
     help="Requests the journal keeps (the oldest fall out).",
+    envvar="KOPPELBOX_JOURNAL_SIZE",
+    show_envvar=True,
 )
 def serve(
     host: str,
