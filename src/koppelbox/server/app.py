@@ -36,6 +36,7 @@ from koppelbox.server.integration.stack import use_prepared_middlewares
 from koppelbox.server.journal import JournalMiddleware
 from koppelbox.server.lane import add_lane
 from koppelbox.server.middleware import AllowHeaderMiddleware, SandboxMiddleware
+from koppelbox.server.probes import ProbeMiddleware
 from koppelbox.server.resolver import HandlerResolver
 from koppelbox.server.scenarios import PreferenceAppliedMiddleware, ScenarioMiddleware
 from koppelbox.server.security import SECURITY_MAP
@@ -93,6 +94,9 @@ def create_app(
     for exc_class in (Exception, HTTPException, ProblemException, DomainError, OAuthError):
         app.add_error_handler(exc_class, errors.handle)
     app.add_middleware(SandboxMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, sandbox=sandbox)
+    # Routes outside every contract (`/health`, `/sandbox/`): added first, so outermost of these and
+    # outside the journal (probes.py).
+    app.add_middleware(ProbeMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     # After authentication, before validation: catalogue scenarios asked for with `Prefer` or reserved values.
     app.add_middleware(ScenarioMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)
     app.add_middleware(PreferenceAppliedMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
