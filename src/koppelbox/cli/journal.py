@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from koppelbox.cli.output import color_option, make_console
 from koppelbox.cli.preflight import check_sandbox_url
 from koppelbox.cli.remote import DEFAULT_URL, admin_token_option, fetch_journal_page
 from koppelbox.contracts import api_names
@@ -34,6 +34,7 @@ from koppelbox.journal.masking import readable
     is_flag=True,
     help="The journal as JSON: entries and per-client accounts of lost ones (input for `koppelbox certify`).",
 )
+@color_option
 def journal(
     url: str,
     admin_token: str,
@@ -44,6 +45,7 @@ def journal(
     operation: str | None,
     limit: int | None,
     as_json: bool,
+    color: str,
 ) -> None:
     """Show the requests a running sandbox recorded, with secrets masked."""
     url = check_sandbox_url(url)
@@ -82,4 +84,4 @@ def journal(
         ]
         # `[scenario 429]` is text, not markup; a lone surrogate is shown as U+FFFD
         table.add_row(*(escape(readable(cell)) for cell in cells))
-    Console().print(table)
+    make_console(color).print(table)

@@ -149,6 +149,36 @@ def format_options(function: click.decorators.FC) -> click.decorators.FC:
     return function
 
 
+# --- consoles (`serve`, `tokens`, `journal`, `scenarios`) -------------------------------------------------
+
+# Wider than any line a command prints: off a terminal, nothing is wrapped, folded or cut.
+PIPE_WIDTH = 100_000
+
+color_option = click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the output (auto: only on a terminal, and never with NO_COLOR set).",
+)
+
+
+def make_console(color: str = "auto", *, stderr: bool = False) -> Console:
+    """A console for a command's output. On a terminal it is as wide as the terminal; otherwise (a pipe,
+    a file, CI) tables and lines come out whole, at their natural width, so that URLs, ids, secrets and
+    paths are never split. `color`: auto colours only a terminal (rich itself honours `NO_COLOR`), always
+    forces colour, never none."""
+    stream = sys.stderr if stderr else sys.stdout
+    terminal = stream.isatty()
+    return Console(
+        file=stream,
+        force_terminal={"always": True, "never": False}.get(color),
+        no_color={"always": False, "never": True}.get(color),  # always overrides NO_COLOR, as a flag may
+        width=None if terminal else PIPE_WIDTH,
+        soft_wrap=not terminal,
+    )
+
+
 # --- credentials (`serve`, `tokens`) ---------------------------------------------------------------------
 
 

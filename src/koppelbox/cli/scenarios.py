@@ -6,10 +6,10 @@ import json
 from dataclasses import asdict
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from koppelbox.cli.output import color_option, make_console
 from koppelbox.contracts import api_names
 from koppelbox.scenarios import load_catalogue
 from koppelbox.scenarios.markdown import render_markdown
@@ -19,7 +19,8 @@ from koppelbox.scenarios.markdown import render_markdown
 @click.option("--api", type=click.Choice(api_names()), help="Only this API.")
 @click.option("--markdown", is_flag=True, help="The docs table (docs/scenarios.md is this output).")
 @click.option("--json", "as_json", is_flag=True, help="The catalogue as JSON.")
-def scenarios(api: str | None, markdown: bool, as_json: bool) -> None:
+@color_option
+def scenarios(api: str | None, markdown: bool, as_json: bool, color: str) -> None:
     """List every scenario: status, how to trigger it, and what a client should do."""
     catalogue = load_catalogue()
     if markdown:
@@ -34,4 +35,4 @@ def scenarios(api: str | None, markdown: bool, as_json: bool) -> None:
         table.add_column(column, overflow="fold")
     for s in rows:
         table.add_row(*(escape(c) for c in (s.id, str(s.status or "slow"), s.how, s.vendor_should)))
-    Console().print(table)
+    make_console(color).print(table)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import socket
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from koppelbox.cli.options import load_store, store_options
-from koppelbox.cli.output import credentials, print_credentials
+from koppelbox.cli.output import credentials, make_console, print_credentials
 from koppelbox.contracts import discover
 from koppelbox.journal import DEFAULT_CAPACITY as DEFAULT_JOURNAL_SIZE
 from koppelbox.server.app import DEFAULT_MAX_BODY_BYTES, create_app
@@ -60,14 +61,19 @@ def serve(
     validate_responses: bool,
     journal_size: int,
 ) -> None:
-    """Serve every API in openapi/ under its own prefix, over the seeded in-memory store."""
+    """Serve every API in openapi/ under its own prefix, over the seeded in-memory store.
+
+    Exit 3 if HOST:PORT cannot be bound (a port in use, an unknown host): one line on standard error,
+    before anything else is printed."""
     import uvicorn
 
+    sock = bind(host, port)
+    port = sock.getsockname()[1]  # the port given, or the one the system chose for --port 0
     store = load_store(fixtures, seed)
     app = create_app(
         store, max_body_bytes=max_body_bytes, validate_responses=validate_responses, journal_size=journal_size
     )
-    console = Console()
+    console = make_console()  # colour on a terminal only; NO_COLOR and FORCE_COLOR as rich reads them
     base = f"http://{host}:{port}"
     console.print(f"[bold]koppelbox sandbox[/bold] on {base} (seed {seed})")
     for spec in discover():
@@ -76,4 +82,30 @@ def serve(
     # What exists now (contracts, compiled validators, seed data) lives as long as the process: keep it
     # out of the collector's full passes, each of which would otherwise walk it and stall every request.
     gc.freeze()
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends it quietly, as uvicorn.run does
+        server.run(sockets=[sock])  # the socket bound above: no window in which another process takes it
+    if not server.started:
+        raise SystemExit(CANNOT_BIND)
+
+
+CANNOT_BIND = 3  # as uvicorn's own exit code for a server that could not start
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port, or exit CANNOT_BIND with one line naming them."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: no wait after a restart
+            sock.bind(address)
+        except OSError:
+            sock.close()
+            raise
+    except OSError as error:
+        reason = error.strerror or str(error)
+        click.echo(f"koppelbox serve: cannot listen on {host}:{port}: {reason}", err=True)
+        raise SystemExit(CANNOT_BIND) from None
+    sock.set_inheritable(True)
+    return sock
