@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 
 from koppelbox.conformance.verdicts import Outcome, Verdict
 from koppelbox.journal import JournalEntry
+from koppelbox.journal.masking import is_elided, is_size_note
 from koppelbox.validator import contracts, payload, semantic
 
 DELIBERATE = "kbx-deliberate"  # `Prefer: kbx-deliberate` marks a request sent wrong on purpose
@@ -132,10 +133,7 @@ def _sent_as_json(entry: JournalEntry) -> bool:
 
 def _placeholder(body: Any) -> bool:
     """The size note the journal keeps in place of a body it did not keep (journal/masking.py), or text."""
-    if not isinstance(body, dict | list):
-        return True
-    notes = ({"binary", "bytes", "content_type"}, {"truncated", "bytes", "content_type"})
-    return isinstance(body, dict) and set(body) in notes
+    return not isinstance(body, dict | list) or is_size_note(body)
 
 
 def _elided(body: Any, pointer: str) -> bool:
@@ -149,4 +147,4 @@ def _elided(body: Any, pointer: str) -> bool:
             value = value[key]
         else:
             return False
-    return isinstance(value, str) and value.endswith("characters, elided)")
+    return is_elided(value)

@@ -141,7 +141,7 @@ def capture_body(raw: bytes, content_type: str | None, limit: int = DEFAULT_BODY
     try:
         return _capture(raw, media, limit)
     except Exception:  # the journal keeps what it can of any body, whatever it holds
-        return {"truncated": True, "bytes": len(raw), "content_type": media or None}
+        return size_note("truncated", raw, media)
 
 
 def _capture(raw: bytes, media: str, limit: int) -> Any:
@@ -159,8 +159,29 @@ def _capture(raw: bytes, media: str, limit: int) -> Any:
     elif textual and len(raw) <= limit:
         return _mask_text(raw.decode("utf-8", errors="replace"))
     elif not textual:
-        return {"binary": True, "bytes": len(raw), "content_type": media or None}
-    return {"truncated": True, "bytes": len(raw), "content_type": media or None}
+        return size_note("binary", raw, media)
+    return size_note("truncated", raw, media)
+
+
+ELIDED = ", elided)"  # how a long string the journal shortened ends
+
+
+def is_elided(value: Any) -> bool:
+    """Whether a recorded string is the journal's shortened form of a long one (a base64 document)."""
+    return isinstance(value, str) and value.endswith(ELIDED)
+
+
+_NOTE_KEYS = ({"binary", "bytes", "content_type"}, {"truncated", "bytes", "content_type"})
+
+
+def size_note(kind: str, raw: bytes, media: str) -> dict[str, Any]:
+    """What the journal keeps in place of a body it does not keep: `binary` or `truncated`, and its size."""
+    return {kind: True, "bytes": len(raw), "content_type": media or None}
+
+
+def is_size_note(value: Any) -> bool:
+    """Whether a recorded body is a size note, not what was sent (certify must not judge it as a payload)."""
+    return isinstance(value, dict) and set(value) in _NOTE_KEYS
 
 
 def client_id_of(raw: bytes, content_type: str | None) -> str | None:
@@ -194,7 +215,7 @@ def elide(value: Any) -> Any:
     about the shape of what was sent, and a certification report must stay readable."""
     if isinstance(value, str):
         if len(value) > MAX_STRING:
-            return readable(f"{value[:40]}... ({len(value)} characters, elided)")
+            return readable(f"{value[:40]}... ({len(value)} characters{ELIDED}")
         return readable(value)
     if isinstance(value, dict):
         return {readable(str(k)): elide(v) for k, v in value.items()}
