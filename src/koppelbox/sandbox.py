@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import copy
 import os
-import socket
-import threading
-import time
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from koppelbox.conformance.certify import UnknownClient
 from koppelbox.conformance.certify import certify as judge
+from koppelbox.conformance.local import ThreadedServer
 from koppelbox.conformance.verdicts import Report
 from koppelbox.contracts import api_names
 from koppelbox.journal import Journal, JournalEntry, JournalFilter
@@ -34,9 +32,6 @@ from koppelbox.scenarios import Scenario, load_catalogue
 from koppelbox.server.app import SandboxApp, create_app
 from koppelbox.store import Store
 from koppelbox.store.interfaces import StoreBackend
-
-if TYPE_CHECKING:
-    import uvicorn
 
 __all__ = ["Sandbox", "SandboxError", "ScopeError", "UnknownClientError"]
 
@@ -81,9 +76,7 @@ class Sandbox:
         # Typed by the storage seam: the API uses only what every backend offers (store/interfaces.py).
         self._store: StoreBackend = Store.from_directory(self.fixtures, seed=seed)
         self._app = create_app(self._store, validate_responses=validate_responses)
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._base_url: str | None = None
+        self._server: ThreadedServer | None = None
 
     # -- serving ------------------------------------------------------------------------------------------
 
@@ -96,50 +89,28 @@ class Sandbox:
     @property
     def base_url(self) -> str:
         """Where the server answers, e.g. `http://127.0.0.1:54321` (no trailing slash)."""
-        if self._base_url is None:
+        if self._server is None:
             raise SandboxError("the sandbox is not serving: use `with Sandbox() as sb:` or call start()")
-        return self._base_url
+        return self._server.base_url
 
     @property
     def running(self) -> bool:
-        return self._base_url is not None
+        return self._server is not None
 
     def start(self, timeout: float = 20.0) -> Sandbox:
         """Serve on `host:port` in a daemon thread (uvicorn); returns once the server accepts requests."""
-        if self._base_url is not None:
-            return self
-        import uvicorn
-
-        # Bound here, so that port 0 gives a free port without a race between choosing and binding it.
-        listener = socket.socket(socket.AF_INET6 if ":" in self._host else socket.AF_INET)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((self._host, self._port))
-        port: int = listener.getsockname()[1]
-        config = uvicorn.Config(self._app, log_level="error", access_log=False)
-        server = uvicorn.Server(config)
-        thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [listener]}, name=f"koppelbox-{port}", daemon=True
-        )
-        thread.start()
-        deadline = time.monotonic() + timeout
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                server.should_exit = True
-                listener.close()
-                raise SandboxError(f"the sandbox on {self._host}:{port} did not start")
-            time.sleep(0.01)
-        self._server, self._thread = server, thread
-        host = f"[{self._host}]" if ":" in self._host else self._host
-        self._base_url = f"http://{host}:{port}"
+        if self._server is None:
+            try:
+                self._server = ThreadedServer(self._app, self._host, self._port, timeout)
+            except RuntimeError as exc:
+                raise SandboxError(str(exc)) from None
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop serving (the store and journal stay readable)."""
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout)
-        self._server = self._thread = None
-        self._base_url = None
+        if self._server is not None:
+            self._server.stop(timeout)
+        self._server = None
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -153,7 +124,7 @@ class Sandbox:
         self.stop()
 
     def __repr__(self) -> str:
-        where = self._base_url or "not serving"
+        where = self._server.base_url if self._server else "not serving"
         return f"<Sandbox {where} fixtures={str(self.fixtures)!r} seed={self.seed}>"
 
     # -- state --------------------------------------------------------------------------------------------
@@ -271,7 +242,7 @@ class Sandbox:
                 client,
                 fixtures=self.fixtures,
                 seed=self.seed,
-                source=self._base_url or "koppelbox.Sandbox",
+                source=self._server.base_url if self._server else "koppelbox.Sandbox",
                 accounts=journal.accounts(),
                 since=since,
             )

@@ -18,25 +18,44 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
+class ThreadedServer:
+    """An ASGI app under uvicorn in a daemon thread. The socket is bound before uvicorn starts, so port 0
+    gives a free port without a race between choosing it and binding it."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, start_timeout: float = 20.0) -> None:
+        import uvicorn
+
+        listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        bound: int = listener.getsockname()[1]
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="error", access_log=False))
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [listener]}, name=f"koppelbox-{bound}", daemon=True
+        )
+        self.thread.start()
+        deadline = time.monotonic() + start_timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                self.server.should_exit = True
+                listener.close()
+                raise RuntimeError(f"the server on {host}:{bound} did not start")
+            time.sleep(0.01)
+        self.base_url = f"http://{f'[{host}]' if ':' in host else host}:{bound}"
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout)
+
+
 @contextmanager
 def serving(app: Any, host: str = "127.0.0.1", start_timeout: float = 20.0) -> Iterator[str]:
     """Yields the base URL while `app` runs under uvicorn in a background thread."""
-    import uvicorn
-
-    port = free_port(host)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="error", access_log=False))
-    thread = threading.Thread(target=server.run, name=f"koppelbox-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + start_timeout
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"the server on {host}:{port} did not start")
-        time.sleep(0.02)
+    server = ThreadedServer(app, host, 0, start_timeout)
     try:
-        yield f"http://{host}:{port}"
+        yield server.base_url
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        server.stop()
 
 
 def sandbox_health(origin: str, timeout: float = 3.0) -> dict[str, Any] | None:
