@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from koppelbox.rules import eduv, oauth, wimpel
@@ -152,4 +153,50 @@ class StoreBackend(Protocol):
 
     def reset(self) -> None:
         """Back to the seeded state: data and issued tokens. Static tokens keep working."""
+        ...
+
+
+# The tenant every sandbox has, served at `/`: the world `koppelbox serve` builds, exactly as without
+# tenants. It cannot be created or dropped.
+DEFAULT_TENANT = "default"
+
+
+@dataclass(frozen=True)
+class TenantInfo:
+    """What the registry keeps about a tenant besides its world."""
+
+    id: str
+    created: str  # RFC 3339, UTC
+    source: str  # what its world was built from, for the operator: "seed 0", "folder acme (seed 0)"
+
+
+class TenantBackend(Protocol):
+    """The registry of tenants: one isolated `StoreBackend` (its "world") per tenant id, each with its own
+    clients, tokens, data and reset. The default tenant is always there.
+
+    The server calls `world` on every request to a tenant's URL, so it must be cheap (a dict lookup, or
+    a cache the backend keeps valid across workers). A world handed out stays usable until dropped; after
+    `drop`, `world` returns None and the server forgets the tenant's journal. Credentials are the caller's
+    business: `create` receives fixtures whose tokens, secrets and admin token are already the tenant's
+    own (`store/tenants.py`, `tenant_fixtures`), and stores them as the seed its `reset` returns to.
+    """
+
+    def tenants(self) -> list[TenantInfo]:
+        """Every tenant, the default first, then by id."""
+        ...
+
+    def info(self, tenant_id: str) -> TenantInfo | None: ...
+
+    def world(self, tenant_id: str) -> StoreBackend | None:
+        """The tenant's store; None for an id that is not (or no longer) a tenant."""
+        ...
+
+    def create(self, tenant_id: str, fixtures: Fixtures, source: str) -> StoreBackend:
+        """A new world seeded from `fixtures`. `TenantExists` (409) when the id is taken, also when a
+        concurrent create of the same id won; `Invalid` for an id `check_tenant_id` refuses."""
+        ...
+
+    def drop(self, tenant_id: str) -> bool:
+        """Remove a tenant and everything it holds; False when there is none. `DefaultTenantFixed`
+        (409) for the default tenant."""
         ...
