@@ -186,3 +186,21 @@ def test_formats_are_really_checked(fmt: str, bad: str, message: str) -> None:
 def test_keyword_messages_are_plain(schema: dict[str, Any], instance: Any, message: str) -> None:
     (finding,) = check(schema, instance)
     assert finding.message.startswith(message)
+
+
+def test_every_format_the_contracts_use_is_checked() -> None:
+    """jsonschema skips a format it has no checker for, silently: the checkers come with
+    `jsonschema[format-nongpl]` (date-time, uri), and an install without them must fail here."""
+    import re
+
+    from koppelbox.contracts import discover
+    from koppelbox.validator.schema import _FORMAT_CHECKER
+
+    used = {
+        match
+        for spec in discover()
+        for match in re.findall(r"format:\s*([\w-]+)", spec.path.read_text(encoding="utf-8"))
+    }
+    assert {"date-time", "uuid", "date", "email"} <= used
+    # binary and byte describe an encoding in OpenAPI 3.0, not a string's form.
+    assert used - {"binary", "byte"} <= set(_FORMAT_CHECKER.checkers)
