@@ -10,14 +10,14 @@ the contract describes (`filterByOrgId=true` is the boolean true). Requests mark
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
-from urllib.parse import parse_qsl
 
 from koppelbox.conformance.verdicts import Outcome, Verdict
 from koppelbox.journal import JournalEntry
 from koppelbox.journal.masking import is_elided, is_size_note
 from koppelbox.validator import contracts, payload, semantic
+from koppelbox.validator.exchange import typed_query
 
 DELIBERATE = "kbx-deliberate"  # `Prefer: kbx-deliberate` marks a request sent wrong on purpose
 TITLE = "Every payload sent (JSON bodies, query parameters) conforms to the contract and the Dutch rules"
@@ -69,37 +69,6 @@ def payload_verdict(entries: Sequence[JournalEntry], api: str) -> Verdict:
         )
         return Verdict("payloads", "payloads", TITLE, Outcome.FAIL, detail, wrong[:20])
     return Verdict("payloads", "payloads", TITLE, Outcome.PASS, f"All {judged} payloads conform.{besides}")
-
-
-def typed_query(query: str, schema: Mapping[str, Any]) -> dict[str, Any]:
-    """The query string as the object the contract's query schema describes: each value converted to its
-    parameter's type where it converts (a value that does not is kept as text, and the schema says why)."""
-    properties = schema.get("properties") or {}
-    values: dict[str, list[str]] = {}
-    for name, value in parse_qsl(query, keep_blank_values=True):
-        values.setdefault(name, []).append(value)
-    typed: dict[str, Any] = {}
-    for name, sent in values.items():
-        parameter = properties.get(name) or {}
-        if parameter.get("type") == "array":
-            typed[name] = [_typed(v, parameter.get("items") or {}) for v in sent]
-        else:
-            typed[name] = _typed(sent[-1], parameter) if len(sent) == 1 else sent
-    return typed
-
-
-def _typed(value: str, schema: Mapping[str, Any]) -> Any:
-    kind = schema.get("type")
-    if kind == "boolean" and value in ("true", "false"):
-        return value == "true"
-    if kind == "integer" and value.lstrip("-").isdigit() and len(value) <= 30:
-        return int(value)
-    if kind == "number":
-        try:
-            return float(value)
-        except ValueError:
-            return value
-    return value
 
 
 def _findings(

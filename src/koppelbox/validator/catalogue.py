@@ -6,6 +6,7 @@ docs list exactly the ids the code emits (tests/test_validator_docs.py keeps the
 
 from __future__ import annotations
 
+from koppelbox.validator import exchange as _exchange  # noqa: F401  (imported for the rules it registers)
 from koppelbox.validator import lint as _lint  # noqa: F401  (imported for the rules it registers)
 from koppelbox.validator import payload as _payload  # noqa: F401  (likewise)
 from koppelbox.validator.findings import RULES, Rule, catalogue_markdown

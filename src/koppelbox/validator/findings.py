@@ -139,6 +139,7 @@ GROUPS = {
     "dates": "Dates",
     "documents": "Documents",
     "api": "API-specific rules",
+    "http": "The HTTP exchange (`validate --har`, `koppelbox proxy`)",
     "lint": "The OpenAPI files (`koppelbox lint`)",
 }
 
