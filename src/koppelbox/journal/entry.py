@@ -26,6 +26,9 @@ class JournalEntry:
     response_body: Any
     findings: list[dict[str, str]] = field(default_factory=list)
     scenario: str | None = None  # the catalogue scenario that produced this answer, if any
+    # `koppelbox proxy`: where the upstream's answer broke the contract. The server's fault, kept apart from
+    # `findings` (the client's); the sandbox's own entries never have any.
+    drift: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
