@@ -7,6 +7,7 @@ every API gets the control plane's format. Nothing here ever produces a framewor
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from connexion.exceptions import OAuthScopeProblem
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
-from koppelbox.contracts import longest_prefix
+from koppelbox.contracts import longest_prefix, spec_for
 from koppelbox.rules.errors import DomainError
 from koppelbox.rules.oauth import OAuthError
 from koppelbox.server.problems import FieldValidationProblem, Problem
@@ -122,6 +123,17 @@ def render(path: str, problem: Problem) -> tuple[int, bytes, dict[str, str]]:
     # scope with 401.
     answered, body = format_for(path)(problem)
     return answered.status, json.dumps(body, ensure_ascii=False).encode("utf-8"), dict(answered.headers)
+
+
+def render_for_api(api: str, problem: Problem) -> tuple[int, bytes, dict[str, str]]:
+    """`problem` answered as the API named `api` answers errors, its own format included (Edu-V's), for a
+    front end that answers in an API's name without serving it (`koppelbox proxy`)."""
+    spec = spec_for(api)
+    if spec.prefix not in _FORMATS:
+        module = importlib.import_module(f"koppelbox.server.handlers.{spec.name}")
+        if hasattr(module, "ERROR_FORMAT"):  # as create_app registers it
+            register_format(spec.prefix, module.ERROR_FORMAT)
+    return render(spec.prefix + "/", problem)
 
 
 def handle(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
