@@ -25,12 +25,20 @@ ALLOWED: dict[str, set[str]] = {
     # The pytest plugin: a front end of the public Python API alone (koppelbox.Sandbox), never the server.
     "pytest_plugin": {"sandbox", "(root)"},
     "cli": {"conformance", "server", "validator", "journal", "scenarios", "store", "fixtures_gen", "rules"}
+    | {"proxy"}  # `koppelbox proxy`, `validate --har`, `certify --har`, `journal --har`
+    | {"web"}  # `serve` mounts the inspector
     | BOTTOM,
+    # The web inspector (issue 14): a front end like the CLI, but no CLI; the server only through
+    # server/app.py (test_the_inspector_uses_the_server_only_through_its_app).
+    "web": {"conformance", "server", "validator", "journal", "scenarios", "store", "rules"} | BOTTOM,
     # The public Python API (koppelbox.Sandbox): the sandbox served in a thread, for front ends and vendors'
     # tests. It builds the app with server/app.py, and judges with conformance, like the CLI.
     "sandbox": {"conformance", "server", "journal", "scenarios", "store", "rules", "contracts", "resources"},
     # Judging integrations; `fuzz` serves a fresh sandbox, so it may build the app.
     "conformance": {"server", "validator", "journal", "scenarios", "store", "rules"} | BOTTOM,
+    # `koppelbox proxy` and HAR files: real traffic judged (validator) and journalled like the sandbox's;
+    # it answers in an API's error format through server/errors.py (render_for_api).
+    "proxy": {"server", "validator", "journal", "rules"} | BOTTOM,
     # The sandbox server: the only package that knows Connexion.
     "server": {"validator", "journal", "scenarios", "store", "rules"} | BOTTOM,
     # Services the server and the front ends share; none knows a web framework.
@@ -50,8 +58,9 @@ ALLOWED: dict[str, set[str]] = {
     "(root)": {"sandbox", "version"},
 }
 WEB = ("connexion", "starlette", "uvicorn", "httpx", "flask")
-# conformance, cli and sandbox only run uvicorn for a sandbox
-MAY_USE_THE_WEB = {"server", "conformance", "cli", "sandbox"}
+# conformance, cli and sandbox only run uvicorn for a sandbox; proxy forwards with httpx
+PROXY = {"proxy"}
+MAY_USE_THE_WEB = {"server", "conformance", "cli", "sandbox", "web"}
 
 
 def top(module: str) -> str:
@@ -77,7 +86,7 @@ def test_each_module_imports_only_the_layers_below_it(module: str) -> None:
     assert crossing <= ALLOWED[layer], f"{module} imports {sorted(crossing - ALLOWED[layer])}"
 
 
-@pytest.mark.parametrize("module", sorted(m for m in MODULES if top(m) not in MAY_USE_THE_WEB))
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if top(m) not in MAY_USE_THE_WEB | PROXY))
 def test_only_the_server_and_the_front_ends_know_a_web_framework(module: str) -> None:
     assert not third_party(MODULES[module]) & set(WEB)
 
@@ -92,9 +101,21 @@ def test_the_connexion_integration_imports_nothing_else_of_the_server(module: st
     assert not outside
 
 
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if top(m) == "web"))
+def test_the_inspector_uses_the_server_only_through_its_app(module: str) -> None:
+    inside = {t for t in imported(module) if t.startswith("koppelbox.server")}
+    assert inside <= {"koppelbox.server.app"}
+
+
 def test_the_lane_is_optional_nothing_but_the_app_uses_it() -> None:
     users = {m for m in MODULES if "koppelbox.server.lane" in imported(m)}
     assert users <= {"koppelbox.server.app"}
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if top(m) == "proxy"))
+def test_the_proxy_uses_only_the_error_rendering_of_the_server(module: str) -> None:
+    inside = {t for t in imported(module) if t.startswith("koppelbox.server")}
+    assert inside <= {"koppelbox.server.errors", "koppelbox.server.problems", "koppelbox.server.integration"}
 
 
 def test_the_table_sees_every_layer() -> None:
