@@ -22,14 +22,17 @@ class ThreadedServer:
     """An ASGI app under uvicorn in a daemon thread. The socket is bound before uvicorn starts, so port 0
     gives a free port without a race between choosing it and binding it."""
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, start_timeout: float = 20.0) -> None:
+    def __init__(
+        self, app: Any, host: str = "127.0.0.1", port: int = 0, start_timeout: float = 20.0, **options: Any
+    ) -> None:
+        """`options` go to uvicorn's Config (`server_header=False`, as `koppelbox proxy` serves)."""
         import uvicorn
 
         listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind((host, port))
         bound: int = listener.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="error", access_log=False))
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="error", access_log=False, **options))
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [listener]}, name=f"koppelbox-{bound}", daemon=True
         )
@@ -98,4 +101,6 @@ def is_local_sandbox(base_url: str, timeout: float = 3.0) -> bool:
     parts = urlsplit(base_url)
     if not parts.hostname or not is_loopback(parts.hostname):
         return False
-    return sandbox_health(f"{parts.scheme}://{parts.netloc}", timeout) is not None
+    health = sandbox_health(f"{parts.scheme}://{parts.netloc}", timeout)
+    # `koppelbox proxy` answers the same probe, and names itself: behind it is a real API.
+    return health is not None and "proxy" not in health
