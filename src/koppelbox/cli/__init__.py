@@ -19,6 +19,7 @@ COMMANDS = {
     "scenarios": "koppelbox.cli.scenarios:scenarios",
     "validate": "koppelbox.cli.validate:validate",
     "lint": "koppelbox.cli.lint:lint",
+    "proxy": "koppelbox.cli.proxy:proxy",
 }
 
 

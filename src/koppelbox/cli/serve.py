@@ -73,9 +73,13 @@ def serve(
     app = create_app(
         store, max_body_bytes=max_body_bytes, validate_responses=validate_responses, journal_size=journal_size
     )
+    from koppelbox.web import mount as mount_inspector
+
+    mount_inspector(app, host=host)  # open on loopback; elsewhere it asks for the admin token
     console = make_console()  # colour on a terminal only; NO_COLOR and FORCE_COLOR as rich reads them
     base = f"http://{host}:{port}"
     console.print(f"[bold]koppelbox sandbox[/bold] on {base} (seed {seed})")
+    console.print(f"  {'Web inspector (the school and the journal)':<48} {base}/")
     for spec in discover():
         console.print(f"  {spec.title:<48} {base}{spec.prefix}   docs: {base}{spec.prefix}/ui/")
     print_credentials(console, credentials(store))

@@ -36,11 +36,13 @@ from koppelbox.server.integration.body import declared_length, read_once
 _LATER = object()  # marks a body still to be captured when the entry is built
 SCENARIO_KEY = "koppelbox_scenario"  # in scope["extensions"], set by the scenario middleware
 # Reading the journal or the docs is not traffic worth recording (and reading would flood it), nor is a
-# health probe: a monitor asking every few seconds would push vendors' evidence out of the ring.
+# health probe: a monitor asking every few seconds would push vendors' evidence out of the ring. Nor are
+# the web inspector's pages (`/`, `/inspector/...`, koppelbox/web): looking must not push evidence out.
 _NOT_RECORDED = re.compile(
     "|".join(
         map(re.escape, ("/sandbox/journal", "/sandbox/health", "/ui/", "/openapi.json", "/openapi.yaml"))
     )
+    + r"|^/$|^/inspector(?:/|$)"
 )
 
 
