@@ -18,6 +18,9 @@ ENVVARS = {
     "max_body_bytes": "KOPPELBOX_MAX_BODY_BYTES",
     "validate_responses": "KOPPELBOX_VALIDATE_RESPONSES",
     "journal_size": "KOPPELBOX_JOURNAL_SIZE",
+    "quiet": "KOPPELBOX_QUIET",
+    "log_format": "KOPPELBOX_LOG_FORMAT",
+    "color": "KOPPELBOX_COLOR",
 }
 
 
@@ -40,6 +43,9 @@ def test_envvars_set_the_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
         "KOPPELBOX_MAX_BODY_BYTES": "1234",
         "KOPPELBOX_VALIDATE_RESPONSES": "1",
         "KOPPELBOX_JOURNAL_SIZE": "55",
+        "KOPPELBOX_QUIET": "true",
+        "KOPPELBOX_LOG_FORMAT": "json",
+        "KOPPELBOX_COLOR": "never",
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
@@ -52,6 +58,9 @@ def test_envvars_set_the_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
             "max_body_bytes": 1234,
             "validate_responses": True,
             "journal_size": 55,
+            "quiet": True,
+            "log_format": "json",
+            "color": "never",
         }
     monkeypatch.setenv("KOPPELBOX_PORT", "99999")
     with pytest.raises(click.BadParameter, match="99999"):

@@ -154,9 +154,10 @@ def format_options(function: click.decorators.FC) -> click.decorators.FC:
 # Wider than any line a command prints: off a terminal, nothing is wrapped, folded or cut.
 PIPE_WIDTH = 100_000
 
+COLOR_CHOICE = click.Choice(["auto", "always", "never"])
 color_option = click.option(
     "--color",
-    type=click.Choice(["auto", "always", "never"]),
+    type=COLOR_CHOICE,
     default="auto",
     show_default=True,
     help="Colour the output (auto: only on a terminal, and never with NO_COLOR set).",

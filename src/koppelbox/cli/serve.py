@@ -5,14 +5,16 @@ from __future__ import annotations
 import contextlib
 import gc
 import socket
+import sys
 from pathlib import Path
 
 import click
 
 from koppelbox.cli.options import load_store, store_options
-from koppelbox.cli.output import credentials, make_console, print_credentials
+from koppelbox.cli.output import COLOR_CHOICE, credentials, make_console, print_credentials
 from koppelbox.contracts import discover
 from koppelbox.journal import DEFAULT_CAPACITY as DEFAULT_JOURNAL_SIZE
+from koppelbox.journal.access import AccessRecord, AccessSink, json_line, text_line
 from koppelbox.server.app import DEFAULT_MAX_BODY_BYTES, create_app
 
 
@@ -52,6 +54,32 @@ from koppelbox.server.app import DEFAULT_MAX_BODY_BYTES, create_app
     envvar="KOPPELBOX_JOURNAL_SIZE",
     show_envvar=True,
 )
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="No access-log line per request.",
+    envvar="KOPPELBOX_QUIET",
+    show_envvar=True,
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Access log: a line of text, or one JSON object a line (the banner then goes to standard error).",
+    envvar="KOPPELBOX_LOG_FORMAT",
+    show_envvar=True,
+)
+@click.option(
+    "--color",
+    type=COLOR_CHOICE,
+    default="auto",
+    show_default=True,
+    help="Colour the banner and the log (auto: only on a terminal, and never with NO_COLOR set).",
+    envvar="KOPPELBOX_COLOR",
+    show_envvar=True,
+)
 def serve(
     host: str,
     port: int,
@@ -60,23 +88,32 @@ def serve(
     max_body_bytes: int,
     validate_responses: bool,
     journal_size: int,
+    quiet: bool,
+    log_format: str,
+    color: str,
 ) -> None:
     """Serve every API in openapi/ under its own prefix, over the seeded in-memory store.
 
     Exit 3 if HOST:PORT cannot be bound (a port in use, an unknown host): one line on standard error,
-    before anything else is printed."""
+    before anything else is printed. While serving, one access-log line per request (health probes
+    aside) on standard output: method, path, status, milliseconds, client, scenario, findings."""
     import uvicorn
 
     sock = bind(host, port)
     port = sock.getsockname()[1]  # the port given, or the one the system chose for --port 0
     store = load_store(fixtures, seed)
     app = create_app(
-        store, max_body_bytes=max_body_bytes, validate_responses=validate_responses, journal_size=journal_size
+        store,
+        max_body_bytes=max_body_bytes,
+        validate_responses=validate_responses,
+        journal_size=journal_size,
+        access_log=None if quiet else access_log(log_format, color),
     )
     from koppelbox.web import mount as mount_inspector
 
     mount_inspector(app, host=host)  # open on loopback; elsewhere it asks for the admin token
-    console = make_console()  # colour on a terminal only; NO_COLOR and FORCE_COLOR as rich reads them
+    # Off a terminal nothing is wrapped; with JSON lines, standard output carries those lines alone.
+    console = make_console(color, stderr=log_format == "json")
     base = f"http://{host}:{port}"
     console.print(f"[bold]koppelbox sandbox[/bold] on {base} (seed {seed})")
     console.print(f"  {'Web inspector (the school and the journal)':<48} {base}/")
@@ -94,6 +131,26 @@ def serve(
 
 
 CANNOT_BIND = 3  # as uvicorn's own exit code for a server that could not start
+_STATUS_COLOURS = {2: "green", 3: "cyan", 4: "yellow", 5: "red"}
+
+
+def access_log(log_format: str, color: str) -> AccessSink:
+    """The sink that writes each request's line to standard output, flushed at once (a CI log shows it
+    when it happens, not when a buffer fills). A closed or broken standard output never stops serving."""
+    stream = sys.stdout
+    console = make_console(color)  # colour as for the banner: rich reads NO_COLOR and FORCE_COLOR
+    coloured = log_format == "text" and console.is_terminal and not console.no_color
+
+    def status_style(status: int, text: str) -> str:
+        return click.style(text, fg=_STATUS_COLOURS.get(status // 100)) if coloured else text
+
+    def write(record: AccessRecord) -> None:
+        line = json_line(record) if log_format == "json" else text_line(record, status_style)
+        with contextlib.suppress(OSError, ValueError):
+            stream.write(line + "\n")
+            stream.flush()
+
+    return write
 
 
 def bind(host: str, port: int) -> socket.socket:

@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException
 
 from koppelbox import contracts
 from koppelbox.journal import DEFAULT_CAPACITY, Journal
+from koppelbox.journal.access import AccessSink
 from koppelbox.rules.errors import DomainError
 from koppelbox.rules.oauth import OAuthError
 from koppelbox.server import errors
@@ -71,6 +72,7 @@ def create_app(
     validate_responses: bool = False,
     journal_size: int = DEFAULT_CAPACITY,
     fast_lane: bool = True,
+    access_log: AccessSink | None = None,  # told of every request but health probes (journal/access.py)
 ) -> SandboxApp:
     """`fast_lane=False` serves every request through Connexion's full middleware stack (what the lane
     is tested against; see lane.py)."""
@@ -106,6 +108,7 @@ def create_app(
         position=MiddlewarePosition.BEFORE_EXCEPTION,
         sandbox=sandbox,
         prefixes=sandbox.apis,
+        access_log=access_log,
     )
     app.add_middleware(
         AllowHeaderMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, routes=sandbox.routes

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from koppelbox.contracts import longest_prefix
 from koppelbox.journal import JournalEntry
+from koppelbox.journal.access import AccessRecord, AccessSink
 from koppelbox.journal.masking import (
     DEFAULT_BODY_LIMIT,
     QUERY_LIMIT,
@@ -34,6 +35,7 @@ from koppelbox.server.context import Sandbox
 from koppelbox.server.integration.body import declared_length, read_once
 
 _LATER = object()  # marks a body still to be captured when the entry is built
+_HEALTH = "/sandbox/health"  # `/health` arrives here rewritten (probes.py)
 SCENARIO_KEY = "koppelbox_scenario"  # in scope["extensions"], set by the scenario middleware
 # Reading the journal or the docs is not traffic worth recording (and reading would flood it), nor is a
 # health probe: a monitor asking every few seconds would push vendors' evidence out of the ring. Nor are
@@ -48,17 +50,27 @@ _NOT_RECORDED = re.compile(
 
 class JournalMiddleware:
     def __init__(
-        self, app: ASGIApp, sandbox: Sandbox, prefixes: list[str], body_limit: int = DEFAULT_BODY_LIMIT
+        self,
+        app: ASGIApp,
+        sandbox: Sandbox,
+        prefixes: list[str],
+        body_limit: int = DEFAULT_BODY_LIMIT,
+        access_log: AccessSink | None = None,
     ) -> None:
         self.app = app
         self.sandbox = sandbox
         self.prefixes = prefixes
         self.body_limit = body_limit
+        # `koppelbox serve`'s access log (journal/access.py): told of every request but health probes.
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if scope["type"] != "http" or _NOT_RECORDED.search(path):
-            await self.app(scope, receive, send)
+            if self.access_log is None or scope["type"] != "http" or path.endswith(_HEALTH):
+                await self.app(scope, receive, send)
+            else:  # the journal and the docs are not recorded, but a log shows they were asked for
+                await self._logged(scope, receive, send)
             return
         started = time.time()
         request_chunks: list[bytes] = []
@@ -104,6 +116,42 @@ class JournalMiddleware:
                 self._record(scope, started, b"".join(request_chunks), b"".join(response_chunks), response)
             except Exception as exc:  # every request is recorded: at least what is known of it
                 self._record_minimal(scope, started, response, exc)
+            if self.access_log is not None:
+                self._log(scope, started, response, response_chunks)
+
+    async def _logged(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.time()
+        response: dict[str, Any] = {"status": 500, "headers": []}
+
+        async def noting_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response["status"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noting_send)
+        finally:
+            self._log(scope, started, response, [])
+
+    def _log(self, scope: Scope, started: float, response: dict[str, Any], body: list[bytes]) -> None:
+        assert self.access_log is not None
+        status = int(response["status"])
+        findings = 0
+        if status >= 400 and body:  # only an error answer carries findings (masking.findings_of)
+            content_type = _header(list(response["headers"]), b"content-type")
+            findings = len(findings_of(status, capture_body(b"".join(body), content_type, self.body_limit)))
+        self.access_log(
+            AccessRecord(
+                at=started,
+                method=str(scope.get("method", "")),
+                path=str(scope.get("path", "")),
+                status=status,
+                ms=(time.time() - started) * 1000,
+                client=response.get("client"),
+                scenario=scope.get("extensions", {}).get(SCENARIO_KEY),
+                findings=findings,
+            )
+        )
 
     def _record_minimal(self, scope: Scope, started: float, response: dict[str, Any], exc: Exception) -> None:
         path = str(scope.get("path", ""))[:QUERY_LIMIT]
@@ -134,6 +182,7 @@ class JournalMiddleware:
             client = self.sandbox.store.identity.owner_of(token)
         else:
             client = self._client_of(None, authorization, raw_request, request_type)
+        response["client"] = client  # for the access log, as the journal attributes it
         extensions = scope.get("extensions", {})
         # Kept bounded in bytes (docs/conformance.md §1): headers, path and query string are cut with their
         # size noted; the usual small request passes through as it is.
