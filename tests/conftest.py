@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from koppelbox.server.app import create_app
 from koppelbox.store import Store
+from tests.backends import Backends, postgres_server  # noqa: F401  (a fixture)
 from tests.support import FakeClock
 
 
@@ -41,15 +42,36 @@ def clock(session_clock: FakeClock) -> FakeClock:
 
 
 @pytest.fixture
-def store(session_store: Store, clock: FakeClock) -> Store:
-    session_store.reset()
-    return session_store
+def store_backend() -> str:
+    """The store backend of `store` and `client`: in memory, unless a module runs on every backend
+    (`from tests.backends import every_backend`, which overrides this fixture)."""
+    return "memory"
+
+
+@pytest.fixture(scope="session")
+def backends(
+    session_store: Store, session_clock: FakeClock, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Backends]:
+    pool = Backends(session_store, session_clock, tmp_path_factory.mktemp("state"))
+    yield pool
+    pool.close()
 
 
 @pytest.fixture
-def client(session_app: Any, store: Store) -> Iterator[TestClient]:
-    session_app.sandbox.journal.clear()  # the journal outlives a reset on purpose; not between tests
-    with TestClient(session_app, raise_server_exceptions=False) as test_client:
+def store(backends: Backends, store_backend: str, clock: FakeClock, request: pytest.FixtureRequest) -> Store:
+    def postgres_url() -> str:
+        return str(request.getfixturevalue("postgres_server").database("koppelbox_tests"))
+
+    chosen = backends.store(store_backend, postgres_url)
+    chosen.reset()
+    return chosen  # type: ignore[return-value]  # every backend offers what the tests use of Store
+
+
+@pytest.fixture
+def client(backends: Backends, store_backend: str, session_app: Any, store: Store) -> Iterator[TestClient]:
+    app = backends.app(store_backend, session_app)
+    app.sandbox.journal.clear()  # the journal outlives a reset on purpose; not between tests
+    with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 
 

@@ -4,7 +4,6 @@ plane. The app validates its own responses against the contracts, so every answe
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,26 +13,10 @@ from koppelbox.server.app import create_app
 from koppelbox.store import Store
 from koppelbox.store.fixtures import Fixtures
 from tests import aanmeld_support as s
+from tests.backends import every_backend  # noqa: F401  (this module runs on every store backend)
 from tests.support import ADMIN, FakeClock
 
 ENROL = s.ENROL
-
-
-@pytest.fixture(scope="module")
-def shared_app() -> Iterator[tuple[TestClient, Store, FakeClock]]:
-    """One app for the module (building one takes seconds); each test starts from the seed."""
-    clock = FakeClock()
-    store = Store.from_directory(clock=clock)
-    with TestClient(create_app(store, validate_responses=True), raise_server_exceptions=False) as test_client:
-        yield test_client, store, clock
-
-
-@pytest.fixture
-def client(shared_app: tuple[TestClient, Store, FakeClock]) -> TestClient:
-    test_client, store, clock = shared_app
-    store.reset()
-    clock.now = FakeClock().now
-    return test_client
 
 
 def error_fields(response: Any) -> list[str]:

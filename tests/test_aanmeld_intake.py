@@ -16,6 +16,7 @@ from koppelbox.rules.errors import Conflict, Forbidden, Invalid, NotFound
 from koppelbox.store import Store
 from koppelbox.store.aanmeld import AanmeldStore
 from tests import aanmeld_support as s
+from tests.backends import every_backend  # noqa: F401  (this module runs on every store backend)
 
 IW = "partner-inschrijfwijzer"  # Aanmeld-API ID 101
 LOKET = "partner-aanmeldloket"  # 102

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,22 +11,13 @@ from koppelbox.server.app import create_app
 from koppelbox.server.errors import Problem
 from koppelbox.server.handlers.eduv import API_VERSION, eduv_format
 from koppelbox.store import Store
+from tests.backends import every_backend  # noqa: F401  (this module runs on every store backend)
 from tests.support import bearer
 
 URL = "/eduv/v1/employees/school"
 FULL = bearer("kbx-sleutelbos")
 BASIC_ONLY = bearer("kbx-sleutelbos-basic")
 NO_BASIC = bearer("kbx-sleutelbos-nobasic")
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
-    """One app for the module: this API only reads, so tests cannot disturb each other (and building
-    an app per test costs a second each). Responses are validated against the contract."""
-    with TestClient(
-        create_app(Store.from_directory(), validate_responses=True), raise_server_exceptions=False
-    ) as c:
-        yield c
 
 
 def get(client: TestClient, headers: dict[str, str] | None = None, **params: Any) -> Any:

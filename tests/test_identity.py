@@ -7,6 +7,7 @@ import base64
 import pytest
 from starlette.testclient import TestClient
 
+from tests.backends import every_backend  # noqa: F401  (this module runs on every store backend)
 from tests.support import ADMIN, FakeClock, bearer
 
 ORGS = "/wimpel/v1/organisations"

@@ -12,6 +12,7 @@ from koppelbox.resources import fixtures_dir
 from koppelbox.server.app import create_app
 from koppelbox.store import Store
 from koppelbox.store.reload import FixturesInvalid
+from tests.backends import every_backend  # noqa: F401  (this module runs on every store backend)
 from tests.support import ADMIN, bearer
 
 KOMPAS = bearer("kbx-kompas")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
+from tests.backends import every_backend  # noqa: F401  (this module runs on every store backend)
 from tests.support import ADMIN, FakeClock, bearer
 
 NOORDSTAR = bearer("kbx-noordstar")

@@ -146,8 +146,7 @@ class AanmeldStore:
 
     def state(self, brin: str) -> SchoolRecords:
         """The live records, for tests and the conformance replay; hold no reference across requests."""
-        with self.records.school(brin) as records:
-            return records
+        return self.records.state(brin)
 
     # helpers
 

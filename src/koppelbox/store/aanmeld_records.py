@@ -69,14 +69,18 @@ class MemoryAanmeldRecords:
     def school(self, brin: str) -> _SchoolUnit:
         unit = self._units.get(brin)
         if unit is None:
-            raise _unknown_school(brin)
+            raise unknown_school(brin)
         return unit
 
     def school_of_enrolment(self, enrolment_id: str) -> str | None:
         return self._enrolment_schools.get(enrolment_id)
 
+    def state(self, brin: str) -> MemorySchoolRecords:
+        with self.school(brin) as records:
+            return records
 
-def _unknown_school(brin: str) -> NotFound:
+
+def unknown_school(brin: str) -> NotFound:
     return NotFound(
         f"No Magister school {brin} receives enrolments in this sandbox.",
         [FieldError("brin", "unknown school")],

@@ -92,11 +92,7 @@ class IdentityStore:
         return found
 
     def issue(self, credentials: oauth.ClientCredentials, requested_scope: str | None) -> AccessToken:
-        client = self.clients.get(credentials.client_id)
-        # Compare secrets in constant time, and give unknown clients the same answer as wrong secrets.
-        expected = client.secret if client else secrets.token_hex(16)
-        if not hmac.compare_digest(expected.encode(), credentials.client_secret.encode()) or client is None:
-            raise oauth.OAuthError("invalid_client", "Unknown client or wrong secret.")
+        client = self._check_secret(credentials)
         scopes = oauth.granted_scopes(requested_scope, client.scopes)
         token = AccessToken(
             token="kbx_" + secrets.token_urlsafe(24),
@@ -108,6 +104,14 @@ class IdentityStore:
             self._drop_expired()
             self._issued[token.token] = token
         return token
+
+    def _check_secret(self, credentials: oauth.ClientCredentials) -> Client:
+        client = self.clients.get(credentials.client_id)
+        # Compare secrets in constant time, and give unknown clients the same answer as wrong secrets.
+        expected = client.secret if client else secrets.token_hex(16)
+        if not hmac.compare_digest(expected.encode(), credentials.client_secret.encode()) or client is None:
+            raise oauth.OAuthError("invalid_client", "Unknown client or wrong secret.")
+        return client
 
     def expire(self, token: str) -> bool:
         """Expire a token the token endpoint issued, now (the `401` scenario): from here on it is refused

@@ -101,6 +101,11 @@ class AanmeldRecords(Protocol):
         """The BRIN of the school that holds an enrolment; a hint to be checked inside the unit."""
         ...
 
+    def state(self, brin: str) -> SchoolRecords:
+        """The school's records as they are now, to be read only and never kept across requests (the
+        in-memory backend hands out the live records, a database backend a copy read in one unit)."""
+        ...
+
 
 class AanmeldBackend(Protocol):
     """The partner's Aanmeld-API (enrol, add a document) and the school's view of it (control plane)."""

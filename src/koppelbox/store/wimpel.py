@@ -25,17 +25,7 @@ class OrganisationStore:
         self._load(fixtures)
 
     def _load(self, fixtures: Fixtures) -> None:
-        schools = {str(s["id"]): s for s in (fixtures.get("schools") or {}).get("schools", [])}
-        document = fixtures.get("wimpel") or {}
-        for client_id, grants in (document.get("grants") or {}).items():
-            entries: dict[str, wimpel.Organisation] = {}
-            for grant in grants:
-                school = schools.get(str(grant["id"]))
-                if school is None:
-                    raise FixtureError(f"wimpel: grant of {client_id} names unknown school {grant['id']}")
-                entries[school["id"]] = _organisation_from_school(school, grant)
-                self._history[(client_id, school["id"])] = [{"at": grant["dateCreated"], "event": "created"}]
-            self._lists[str(client_id)] = entries
+        self._lists, self._history = seeded(fixtures)
 
     def page(self, client_id: str, *, active: bool | None, limit: int, offset: int) -> wimpel.Page:
         with self._lock:
@@ -95,6 +85,27 @@ class OrganisationStore:
             # Also the answer for another client's organisation: its existence is not revealed.
             raise NotFound(f"No organisation {organisation_id} in your list.")
         return found
+
+
+def seeded(
+    fixtures: Fixtures,
+) -> tuple[dict[str, dict[str, wimpel.Organisation]], dict[tuple[str, str], list[Event]]]:
+    """Each client's seeded list (client id -> organisation id -> organisation, in the seed's order) and
+    each organisation's history, as every backend stores them."""
+    schools = {str(s["id"]): s for s in (fixtures.get("schools") or {}).get("schools", [])}
+    document = fixtures.get("wimpel") or {}
+    lists: dict[str, dict[str, wimpel.Organisation]] = {}
+    history: dict[tuple[str, str], list[Event]] = {}
+    for client_id, grants in (document.get("grants") or {}).items():
+        entries: dict[str, wimpel.Organisation] = {}
+        for grant in grants:
+            school = schools.get(str(grant["id"]))
+            if school is None:
+                raise FixtureError(f"wimpel: grant of {client_id} names unknown school {grant['id']}")
+            entries[school["id"]] = _organisation_from_school(school, grant)
+            history[(str(client_id), school["id"])] = [{"at": grant["dateCreated"], "event": "created"}]
+        lists[str(client_id)] = entries
+    return lists, history
 
 
 def _organisation_from_school(school: Mapping[str, Any], grant: Mapping[str, Any]) -> wimpel.Organisation:

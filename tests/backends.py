@@ -1,0 +1,73 @@
+"""The store backends the behaviour tests run on: the in-memory store, SQLite (a file) and PostgreSQL (a
+throwaway server, tests/postgres.py). A test module runs on all three by importing `every_backend`:
+
+    from tests.backends import every_backend  # noqa: F401  (this module runs on every backend)
+
+which parametrises the `store_backend` fixture that conftest's `store` and `client` are built on. Each
+backend's store and app are built once per session and reset to the seed before each test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from koppelbox.server.app import create_app
+from koppelbox.store import Store
+from koppelbox.store.interfaces import StoreBackend
+from koppelbox.store.sql import SqlStore
+from tests import postgres
+from tests.support import FakeClock
+
+BACKENDS = ("memory", "sqlite", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS, name="store_backend")
+def every_backend(request: pytest.FixtureRequest) -> str:
+    kind: str = request.param
+    if kind == "postgresql" and not postgres.available():
+        pytest.skip(f"PostgreSQL 15 is not installed ({postgres.BIN}); .ci/run installs it")
+    return kind
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[postgres.PostgresServer]:
+    """One throwaway PostgreSQL for the session; tests take databases of their own from it."""
+    if not postgres.available():
+        pytest.skip(f"PostgreSQL 15 is not installed ({postgres.BIN}); .ci/run installs it")
+    server = postgres.PostgresServer()
+    yield server
+    server.stop()
+
+
+class Backends:
+    """Each backend's store and app, built on first use and kept for the session."""
+
+    def __init__(self, memory: Store, clock: FakeClock, directory: Path) -> None:
+        self._clock = clock
+        self._directory = directory
+        self._stores: dict[str, StoreBackend] = {"memory": memory}
+        self._apps: dict[str, Any] = {}
+        self._closers: list[Callable[[], None]] = []
+
+    def store(self, kind: str, postgres_url: Callable[[], str]) -> StoreBackend:
+        if kind not in self._stores:
+            url = f"sqlite:///{self._directory / 'state.db'}" if kind == "sqlite" else postgres_url()
+            store = SqlStore.open(url, clock=self._clock)
+            self._closers.append(store.close)
+            self._stores[kind] = store
+        return self._stores[kind]
+
+    def app(self, kind: str, memory_app: Any) -> Any:
+        if kind == "memory":
+            return memory_app
+        if kind not in self._apps:
+            self._apps[kind] = create_app(self._stores[kind], validate_responses=True)
+        return self._apps[kind]
+
+    def close(self) -> None:
+        for close in self._closers:
+            close()

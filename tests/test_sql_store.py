@@ -1,0 +1,74 @@
+"""The database backend's own promises, beyond the behaviour tests it shares with the in-memory store
+(tests/backends.py): the shipped migrations build exactly the schema the code uses, a restart keeps every
+answered change, and a database that does not answer is named without its password."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from koppelbox.rules.oauth import ClientCredentials
+from koppelbox.store.sql import DatabaseUnavailable, SqlStore, StateUrlError
+from koppelbox.store.sql import engine as engines
+from koppelbox.store.sql.schema import metadata
+from tests import aanmeld_support as s
+from tests.postgres import PostgresServer
+
+IW = "partner-inschrijfwijzer"
+
+
+def test_the_migrations_build_the_schema_the_code_uses(tmp_path: Path) -> None:
+    engine = engines.connect(f"sqlite:///{tmp_path / 'state.db'}")
+    engines.migrate(engine)
+    engines.migrate(engine)  # a second start changes nothing
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+    engine.dispose()
+
+
+def test_the_migrations_on_postgresql(postgres_server: PostgresServer) -> None:
+    engine = engines.connect(postgres_server.database("koppelbox_migrations"))
+    engines.migrate(engine)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+    engine.dispose()
+
+
+def test_a_restart_keeps_what_was_answered(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    first = SqlStore.open(url)
+    receipt = first.aanmeld.enrol(IW, s.enrolment())
+    first.wimpel.update("docs-example", "16SK", {"sourceId": "changed"})
+    token = first.identity.issue(_credentials(first), None)
+    first.close()
+
+    again = SqlStore.open(url)  # a new process would do exactly this
+    assert again.aanmeld.records.school_of_enrolment(receipt.id) == "99XA"
+    assert [e["event"] for e in again.wimpel.history("docs-example", "16SK")][-1] == "sourceId changed"
+    assert again.identity.authenticate(token.token).client_id == token.client_id
+    again.reset()
+    assert again.aanmeld.records.school_of_enrolment(receipt.id) is None
+    again.close()
+
+
+def _credentials(store: SqlStore) -> ClientCredentials:
+    client = store.identity.clients[IW]
+    return ClientCredentials(client.id, client.secret, "client_secret_post")
+
+
+def test_an_unreachable_database_is_named_without_its_password() -> None:
+    with pytest.raises(DatabaseUnavailable) as refused:
+        SqlStore.open("postgresql://kbx:s3cret-pw@127.0.0.1:1/koppelbox")
+    assert refused.value.status == 503
+    assert "s3cret-pw" not in refused.value.detail + refused.value.message
+    assert "postgresql://kbx:***@127.0.0.1:1/koppelbox" in refused.value.detail
+    assert "127.0.0.1" not in refused.value.message  # what a partner would see names no database
+
+
+@pytest.mark.parametrize("url", ["mysql://u:p@h/db", "not a url", "postgres"])
+def test_a_state_url_it_cannot_use(url: str) -> None:
+    with pytest.raises(StateUrlError):
+        engines.parse(url)
