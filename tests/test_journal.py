@@ -197,7 +197,15 @@ def test_reset_keeps_the_journal_and_delete_empties_it(http: TestClient) -> None
 
 
 def test_the_journal_needs_the_admin_token(http: TestClient) -> None:
-    assert http.get("/sandbox/journal", headers=bearer("kbx-noordstar")).status_code == 401
+    http.get("/wimpel/v1/organisations", headers=bearer("kbx-noordstar"))  # something to leak
+    for headers in ({}, bearer("kbx-noordstar")):
+        refused = http.get("/sandbox/journal", headers=headers)
+        assert refused.status_code == 401
+        assert refused.json()["code"] == "unauthorized"
+        assert "entries" not in refused.json()
+        assert "kbx-noordstar" not in refused.text
+        assert http.delete("/sandbox/journal", headers=headers).status_code == 401
+    assert len(journal_page(http)) == 1  # the refused clear cleared nothing
 
 
 def test_long_strings_are_elided_but_the_shape_of_the_body_is_kept() -> None:
