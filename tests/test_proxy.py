@@ -1,0 +1,327 @@
+"""`koppelbox proxy` end to end over real HTTP: client → proxy → a koppelbox sandbox (or a deliberately
+wrong upstream, tests/proxy_upstreams.py) as the real API, with and without the guard."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from koppelbox import Sandbox
+from koppelbox.cli import main
+from koppelbox.conformance.local import ThreadedServer, free_port
+from koppelbox.proxy.app import ProxyApp, ProxySettings
+from tests.proxy_upstreams import BIG, WrongUpstream
+
+NOORDSTAR = {"Authorization": "Bearer kbx-noordstar"}
+ADMIN = {"Authorization": "Bearer kbx-admin-local"}
+NEW_ORGANISATION = {"id": "16SK07", "name": "Liemers College SGM", "sourceId": "proxy-test-1"}
+UUID = "3f1c9a52-6d0e-4b7a-9c61-2f5d8e4a7b10"
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def wrong() -> Iterator[tuple[str, WrongUpstream]]:
+    app = WrongUpstream()
+    server = ThreadedServer(app)
+    yield server.base_url, app
+    server.stop()
+
+
+@contextmanager
+def proxying(api: str, upstream: str, **settings: Any) -> Iterator[tuple[str, ProxyApp]]:
+    settings.setdefault("client", "partner-noordstar")
+    app = ProxyApp(ProxySettings(api, upstream, **settings))
+    # As `koppelbox proxy` serves: no Server or Date header of its own.
+    server = ThreadedServer(app, server_header=False, date_header=False)
+    try:
+        yield server.base_url, app
+    finally:
+        server.stop()
+
+
+def entries(base_url: str) -> list[dict[str, Any]]:
+    page = httpx.get(f"{base_url}/sandbox/journal", headers=ADMIN).json()
+    found: list[dict[str, Any]] = page["entries"]
+    return found
+
+
+def without_date(headers: httpx.Headers) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in headers.multi_items() if k != "date"]
+
+
+# --- what passes, passes unchanged -------------------------------------------------------------------------
+
+
+def test_a_valid_exchange_comes_back_exactly_as_the_upstream_answered(sandbox: Sandbox) -> None:
+    url = "/wimpel/v1/organisations?limit=2&active=true"
+    with proxying("wimpel", f"{sandbox.base_url}/wimpel") as (proxy, _):
+        direct = httpx.get(sandbox.base_url + url, headers=NOORDSTAR)
+        via = httpx.get(proxy + url, headers=NOORDSTAR)
+        recorded = entries(proxy)
+    assert via.status_code == direct.status_code == 200
+    assert via.content == direct.content
+    assert without_date(via.headers) == without_date(direct.headers)
+    assert recorded[-1]["operation"] == "listOrganisations"
+    assert recorded[-1]["findings"] == recorded[-1]["drift"] == []
+
+
+def test_the_request_reaches_the_upstream_byte_for_byte(wrong: tuple[str, WrongUpstream]) -> None:
+    upstream, app = wrong
+    body = b'{"id": "16SK07",  "name": "Liemers \\u00e9 College", "sourceId": "s-1"}'
+    headers = {
+        "Authorization": "Bearer secret-token-123",
+        "Content-Type": "application/json; charset=utf-8",
+        "X-Correlation-Id": "abc 123",
+        "Prefer": "respond-async",
+    }
+    with proxying("wimpel", f"{upstream}/base") as (proxy, _):
+        httpx.post(f"{proxy}/wimpel/v1/organisations", content=body, headers=headers)
+    received = app.received[-1]
+    assert received.method == "POST"
+    assert received.raw_path == b"/base/v1/organisations"
+    assert received.body == body
+    sent = {k.decode().lower(): v.decode() for k, v in received.headers}
+    for name, value in headers.items():
+        assert sent[name.lower()] == value  # credentials untouched
+    assert "user-agent" in sent
+    assert "httpx" in sent["user-agent"]
+
+
+def test_credentials_pass_through_and_are_never_stored(sandbox: Sandbox) -> None:
+    with proxying("wimpel", f"{sandbox.base_url}/wimpel") as (proxy, _):
+        answer = httpx.get(f"{proxy}/wimpel/v1/organisations", headers=NOORDSTAR)
+        page = CliRunner().invoke(main, ["journal", "--url", proxy, "--json"])
+    assert answer.status_code == 200  # the upstream accepted the token the proxy passed on
+    assert page.exit_code == 0, page.output
+    assert "kbx-noordstar" not in page.output
+    entry = json.loads(page.output)["entries"][-1]
+    assert entry["request_headers"]["authorization"] == "Bearer ***"
+    assert entry["client"] == "partner-noordstar"
+    assert entry["token_ref"]
+
+
+# --- requests with findings: flagged, or refused by the guard ----------------------------------------------
+
+
+def test_without_the_guard_a_wrong_request_is_forwarded_and_flagged(sandbox: Sandbox) -> None:
+    before = len(sandbox.journal("partner-noordstar", api="wimpel"))
+    with proxying("wimpel", f"{sandbox.base_url}/wimpel") as (proxy, _):
+        answer = httpx.post(
+            f"{proxy}/wimpel/v1/organisations",
+            content=b'{"id": "16SK07", "name": 5}',
+            headers={**NOORDSTAR, "Content-Type": "application/json"},
+        )
+        entry = entries(proxy)[-1]
+    assert answer.status_code == 400
+    assert "koppelbox guard" not in answer.text  # the upstream's own answer
+    assert len(sandbox.journal("partner-noordstar", api="wimpel")) == before + 1  # it went upstream
+    assert {"field": "name", "message": "must be text [KBX-SCHEMA-TYPE, line 1 column 26]"} in entry[
+        "findings"
+    ]
+    assert entry["drift"] == []
+
+
+def test_the_guard_answers_a_wrong_request_itself_and_never_forwards_it(sandbox: Sandbox) -> None:
+    before = len(sandbox.journal("partner-noordstar", api="wimpel"))
+    with proxying("wimpel", f"{sandbox.base_url}/wimpel", guard=True) as (proxy, _):
+        answer = httpx.post(
+            f"{proxy}/wimpel/v1/organisations", json={"id": "16SK07", "name": 5}, headers=NOORDSTAR
+        )
+        valid = httpx.get(f"{proxy}/wimpel/v1/organisations", headers=NOORDSTAR)
+        recorded = entries(proxy)
+    assert answer.status_code == 400
+    body = answer.json()
+    assert set(body) == {"status", "code", "message", "errors"}  # Wimpel's error format
+    assert body["message"].startswith("koppelbox guard:")
+    assert {e["field"] for e in body["errors"]} == {"name", "sourceId"}
+    assert any("line 1 column" in e["message"] for e in body["errors"])  # located
+    assert answer.headers["koppelbox-proxy"] == "refused"
+    assert valid.status_code == 200  # a valid one goes through
+    assert len(sandbox.journal("partner-noordstar", api="wimpel")) == before + 1  # only the valid one
+    assert recorded[0]["status"] == 400
+    assert recorded[0]["findings"]
+
+
+def test_the_guard_answers_in_the_apis_own_error_format(sandbox: Sandbox) -> None:
+    with proxying("eduv", f"{sandbox.base_url}/eduv", guard=True, client="consumer-sleutelbos") as (proxy, _):
+        answer = httpx.get(
+            f"{proxy}/eduv/v1/employees/school",
+            params={"orgId": "16SK"},
+            headers={"Authorization": "Bearer kbx-sleutelbos"},
+        )
+        elsewhere = httpx.get(f"{proxy}/eduv/v2/nothing", headers={"Authorization": "Bearer kbx-sleutelbos"})
+    assert answer.status_code == 400
+    assert set(answer.json()) == {"status", "statusMessage"}  # Edu-V's
+    assert answer.json()["status"] == 11
+    assert "orgIdType" in answer.json()["statusMessage"]
+    assert elsewhere.status_code == 404
+
+
+# --- the upstream's faults ---------------------------------------------------------------------------------
+
+
+def test_an_answer_that_breaks_the_contract_is_upstream_drift(wrong: tuple[str, WrongUpstream]) -> None:
+    upstream, _ = wrong
+    with proxying("wimpel", upstream) as (proxy, _):
+        listed = httpx.get(f"{proxy}/wimpel/v1/organisations", headers=NOORDSTAR)
+        teapot = httpx.get(f"{proxy}/wimpel/v1/organisations/16SK", headers=NOORDSTAR)
+        listed_entry, teapot_entry = entries(proxy)
+    assert listed.status_code == 200
+    assert listed.json() == [{"id": 5}]
+    assert teapot.status_code == 418
+    assert teapot.content == b"I am a teapot"
+    assert listed_entry["findings"] == []  # not the client's fault
+    assert any(d["field"] == "[0].id" for d in listed_entry["drift"])
+    assert any(
+        d["field"] == "[0].sourceId" and "KBX-SCHEMA-REQUIRED" in d["message"] for d in listed_entry["drift"]
+    )
+    assert "418 is not documented" in teapot_entry["drift"][0]["message"]
+
+
+def test_an_upstream_that_is_down_is_a_502_with_the_reason() -> None:
+    with proxying("wimpel", f"http://127.0.0.1:{free_port()}") as (proxy, _):
+        answer = httpx.get(f"{proxy}/wimpel/v1/organisations", headers=NOORDSTAR)
+        entry = entries(proxy)[-1]
+    assert answer.status_code == 502
+    assert answer.json()["code"] == "bad_gateway"
+    assert "refused the connection" in answer.json()["message"]
+    assert entry["status"] == 502
+
+
+def test_an_upstream_that_is_too_slow_is_a_504(wrong: tuple[str, WrongUpstream]) -> None:
+    upstream, _ = wrong
+    with proxying("wimpel", upstream, timeout=0.3) as (proxy, _):
+        answer = httpx.get(f"{proxy}/wimpel/v1/organisations/SLOW", headers=NOORDSTAR)
+    assert answer.status_code == 504
+    assert "did not answer within 0.3 s" in answer.json()["message"]
+
+
+@pytest.fixture(scope="module")
+def tls_upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    if shutil.which("openssl") is None:
+        pytest.skip("needs openssl to make a certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    server = ThreadedServer(WrongUpstream(), ssl_certfile=str(cert), ssl_keyfile=str(key))
+    yield server.base_url.replace("http://", "https://"), cert
+    server.stop()
+
+
+def test_tls_is_verified_unless_told_otherwise(tls_upstream: tuple[str, Path]) -> None:
+    upstream, cert = tls_upstream
+    with proxying("wimpel", upstream) as (proxy, _):
+        refused = httpx.get(f"{proxy}/wimpel/v1/organisations/16SK", headers=NOORDSTAR)
+    with proxying("wimpel", upstream, verify=str(cert)) as (proxy, _):
+        trusted = httpx.get(f"{proxy}/wimpel/v1/organisations/16SK", headers=NOORDSTAR)
+    assert refused.status_code == 502
+    assert "TLS verification of the upstream failed" in refused.json()["message"]
+    assert trusted.status_code == 418
+
+
+# --- large bodies ------------------------------------------------------------------------------------------
+
+
+def test_large_bodies_stream_through_unchanged(wrong: tuple[str, WrongUpstream]) -> None:
+    upstream, app = wrong
+    document = BIG[: 3 * 1024 * 1024]
+    with proxying("aanmeld", upstream) as (proxy, _):
+        uploaded = httpx.post(
+            f"{proxy}/aanmeld/v1/aanmeldingen/{UUID}/documenten",
+            files={"bestand": ("rapport.pdf", document, "application/pdf")},
+            headers={"Authorization": "Bearer kbx-aanmeldloket"},
+        )
+    received = app.received[-1]
+    assert uploaded.status_code == 201
+    assert document in received.body  # the multipart body arrived whole
+    assert uploaded.json()["bytes"] == len(received.body)
+    with proxying("wimpel", upstream) as (proxy, _):
+        with httpx.stream("GET", f"{proxy}/wimpel/v1/organisations/BIG", headers=NOORDSTAR) as big:
+            digest = hashlib.sha256()
+            for chunk in big.iter_raw():
+                digest.update(chunk)
+        entry = entries(proxy)[-1]
+    assert digest.hexdigest() == hashlib.sha256(BIG).hexdigest()
+    assert big.headers["x-upstream"] == "Big"
+    assert entry["response_body"] == {
+        "binary": True,
+        "bytes": len(BIG),
+        "content_type": "application/octet-stream",
+    }
+
+
+# --- the journal's readers ---------------------------------------------------------------------------------
+
+
+def test_certify_judges_the_traffic_that_went_through(sandbox: Sandbox, tmp_path: Path) -> None:
+    with proxying("wimpel", f"{sandbox.base_url}/wimpel") as (proxy, _):
+        httpx.get(f"{proxy}/wimpel/v1/organisations", headers=NOORDSTAR)
+        httpx.post(f"{proxy}/wimpel/v1/organisations", json={"name": 5}, headers=NOORDSTAR)
+        result = CliRunner().invoke(
+            main,
+            [
+                "certify",
+                "--url",
+                proxy,
+                "--api",
+                "wimpel",
+                "--client",
+                "partner-noordstar",
+                "--out",
+                str(tmp_path),
+            ],
+        )
+    assert result.exit_code == 1, result.output  # judged: a wrong payload, and scenarios never exercised
+    evidence = json.loads((tmp_path / "evidence.json").read_text())
+    verdicts = {v["id"]: v for v in evidence["verdicts"]}
+    assert verdicts["payloads"]["outcome"] == "fail"
+
+
+def test_the_journal_needs_the_admin_token(sandbox: Sandbox) -> None:
+    with proxying("wimpel", f"{sandbox.base_url}/wimpel") as (proxy, _):
+        refused = httpx.get(f"{proxy}/sandbox/journal", headers=NOORDSTAR)
+    assert refused.status_code == 401
+
+
+def test_the_command_keeps_the_journal_on_this_machine_unless_given_a_token() -> None:
+    result = CliRunner().invoke(
+        main, ["proxy", "--api", "wimpel", "--upstream", "https://example.org", "--host", "0.0.0.0"]
+    )
+    assert result.exit_code == 2
+    assert "admin token" in result.output
