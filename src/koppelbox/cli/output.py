@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -178,6 +179,19 @@ def make_console(color: str = "auto", *, stderr: bool = False) -> Console:
         width=None if terminal else PIPE_WIDTH,
         soft_wrap=not terminal,
     )
+
+
+_STATUS_COLOURS = {2: "green", 3: "cyan", 4: "yellow", 5: "red"}
+
+
+def status_styler(color: str, *, stderr: bool = False) -> Callable[[int, str], str]:
+    """For a line per exchange (`serve`'s access log, `proxy`): a function colouring an HTTP status by
+    its class when the stream is coloured as `make_console(color)` decides, and leaving it alone otherwise.
+    Cheap per call: the decision is taken once, here."""
+    console = make_console(color, stderr=stderr)
+    if not console.is_terminal or console.no_color:
+        return lambda _status, text: text
+    return lambda status, text: click.style(text, fg=_STATUS_COLOURS.get(status // 100))
 
 
 # --- credentials (`serve`, `tokens`) ---------------------------------------------------------------------

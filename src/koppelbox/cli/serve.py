@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from koppelbox.cli.options import load_store, store_options
-from koppelbox.cli.output import COLOR_CHOICE, credentials, make_console, print_credentials
+from koppelbox.cli.output import COLOR_CHOICE, credentials, make_console, print_credentials, status_styler
 from koppelbox.contracts import discover
 from koppelbox.journal import DEFAULT_CAPACITY as DEFAULT_JOURNAL_SIZE
 from koppelbox.journal.access import AccessRecord, AccessSink, json_line, text_line
@@ -131,18 +131,13 @@ def serve(
 
 
 CANNOT_BIND = 3  # as uvicorn's own exit code for a server that could not start
-_STATUS_COLOURS = {2: "green", 3: "cyan", 4: "yellow", 5: "red"}
 
 
 def access_log(log_format: str, color: str) -> AccessSink:
     """The sink that writes each request's line to standard output, flushed at once (a CI log shows it
     when it happens, not when a buffer fills). A closed or broken standard output never stops serving."""
     stream = sys.stdout
-    console = make_console(color)  # colour as for the banner: rich reads NO_COLOR and FORCE_COLOR
-    coloured = log_format == "text" and console.is_terminal and not console.no_color
-
-    def status_style(status: int, text: str) -> str:
-        return click.style(text, fg=_STATUS_COLOURS.get(status // 100)) if coloured else text
+    status_style = status_styler(color)  # colour as for the banner: rich reads NO_COLOR and FORCE_COLOR
 
     def write(record: AccessRecord) -> None:
         line = json_line(record) if log_format == "json" else text_line(record, status_style)

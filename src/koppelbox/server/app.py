@@ -16,6 +16,7 @@ import koppelbox.server.integration  # noqa: F401
 
 import importlib
 import logging
+from pathlib import Path
 from typing import Any
 
 from connexion import AsyncApp
@@ -30,7 +31,7 @@ from koppelbox.journal.access import AccessSink
 from koppelbox.rules.errors import DomainError
 from koppelbox.rules.oauth import OAuthError
 from koppelbox.server import errors
-from koppelbox.server.context import Sandbox
+from koppelbox.server.context import Sandbox, Tenancy
 from koppelbox.server.integration.handlers import FlatASGIApp
 from koppelbox.server.integration.private import use_inner_app
 from koppelbox.server.integration.stack import use_prepared_middlewares
@@ -41,8 +42,11 @@ from koppelbox.server.probes import ProbeMiddleware
 from koppelbox.server.resolver import HandlerResolver
 from koppelbox.server.scenarios import PreferenceAppliedMiddleware, ScenarioMiddleware
 from koppelbox.server.security import SECURITY_MAP
+from koppelbox.server.tenants import TenantMiddleware
 from koppelbox.server.validation import VALIDATORS
 from koppelbox.store import Store
+from koppelbox.store.interfaces import DEFAULT_TENANT, StoreBackend, TenantBackend
+from koppelbox.store.tenants import MemoryTenants
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 
@@ -66,17 +70,25 @@ class SandboxApp(AsyncApp):  # type: ignore[misc]
 
 
 def create_app(
-    store: Store | None = None,
+    store: StoreBackend | None = None,
     *,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     validate_responses: bool = False,
     journal_size: int = DEFAULT_CAPACITY,
     fast_lane: bool = True,
     access_log: AccessSink | None = None,  # told of every request but health probes (journal/access.py)
+    tenants: TenantBackend | None = None,
+    tenant_fixtures: Path | None = None,
 ) -> SandboxApp:
     """`fast_lane=False` serves every request through Connexion's full middleware stack (what the lane
-    is tested against; see lane.py)."""
-    sandbox = Sandbox(store or Store.from_directory(), max_body_bytes, journal=Journal(journal_size))
+    is tested against; see lane.py). `tenants` is the tenant registry (default: in memory, holding only
+    `store` until the operator creates tenants); without `store` its default tenant's world is served at
+    `/`. `tenant_fixtures` is the directory whose folders a new tenant may be built from."""
+    if store is None and tenants is not None:
+        store = tenants.world(DEFAULT_TENANT)
+    store = store or Store.from_directory()
+    sandbox = Sandbox(store, max_body_bytes, journal=Journal(journal_size))
+    sandbox.tenancy = Tenancy(tenants or MemoryTenants(store), tenant_fixtures)
     app = SandboxApp(sandbox, validator_map=VALIDATORS, security_map=SECURITY_MAP)
     for spec in contracts.discover():
         sandbox.apis.append(spec.prefix)
@@ -96,6 +108,8 @@ def create_app(
     for exc_class in (Exception, HTTPException, ProblemException, DomainError, OAuthError):
         app.add_error_handler(exc_class, errors.handle)
     app.add_middleware(SandboxMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, sandbox=sandbox)
+    # `/tenants/<id>/...` → that tenant's sandbox, before anything reads the path (tenants.py).
+    app.add_middleware(TenantMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, sandbox=sandbox)
     # Routes outside every contract (`/health`, `/sandbox/`): added first, so outermost of these and
     # outside the journal (probes.py).
     app.add_middleware(ProbeMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)

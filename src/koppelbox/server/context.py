@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from koppelbox.journal import Journal
@@ -10,9 +12,10 @@ from koppelbox.journal import Journal
 # Connexion's context variables, read directly (integration/private.py says why).
 from koppelbox.server.integration.private import context_var, scope_var
 from koppelbox.server.routes import RouteTable
-from koppelbox.store.interfaces import StoreBackend
+from koppelbox.store.interfaces import DEFAULT_TENANT, StoreBackend, TenantBackend
 
 SCOPE_KEY = "koppelbox.sandbox"
+TENANTS_PREFIX = "/tenants/"  # a tenant's base path: /tenants/<id> (server/tenants.py)
 
 
 @dataclass
@@ -23,11 +26,63 @@ class Sandbox:
     apis: list[str] = field(default_factory=list)  # the prefixes this app mounted, e.g. "/wimpel"
     # Outlives `/sandbox/reset`: a vendor resets between test runs and still wants the evidence.
     journal: Journal = field(default_factory=Journal)
+    # Which tenant this is (server/tenants.py); every tenant's Sandbox shares the app's one `tenancy`.
+    tenant: str = DEFAULT_TENANT
+    tenancy: Tenancy | None = None
+
+
+@dataclass
+class Tenancy:
+    """The app's tenants: the registry (a `TenantBackend`), where a tenant's fixtures folder may be named
+    from, and the server's side of each tenant (its `Sandbox`: the world plus an in-process journal)."""
+
+    backend: TenantBackend
+    fixtures_root: Path | None = None
+    _sandboxes: dict[str, Sandbox] = field(default_factory=dict)
+
+    def sandbox(self, default: Sandbox, tenant_id: str) -> Sandbox | None:
+        """The tenant's sandbox; None when there is no such tenant. Asks the registry every time (cheap,
+        and the truth when another worker dropped or re-created the tenant): a new world gets a new
+        sandbox, and with it an empty journal."""
+        if tenant_id == DEFAULT_TENANT:
+            return default
+        world = self.backend.world(tenant_id)
+        if world is None:
+            self._sandboxes.pop(tenant_id, None)
+            return None
+        found = self._sandboxes.get(tenant_id)
+        if found is None or found.store is not world:
+            found = dataclasses.replace(
+                default, store=world, journal=Journal(default.journal.capacity), tenant=tenant_id
+            )
+            self._sandboxes[tenant_id] = found
+        return found
+
+    def forget(self, tenant_id: str) -> None:
+        """Drop the server's side of a tenant (its journal) now, not at its next request."""
+        self._sandboxes.pop(tenant_id, None)
 
 
 def sandbox_of(scope: Any) -> Sandbox:
     sandbox: Sandbox = scope[SCOPE_KEY]
     return sandbox
+
+
+def tenant_base(root_path: str, tenant: str) -> str:
+    """Where a tenant is served below the app's root path: `/tenants/<id>`, and the root for the default."""
+    return root_path if tenant == DEFAULT_TENANT else f"{root_path}{TENANTS_PREFIX}{tenant}"
+
+
+def tenant_prefix(scope: Any) -> str:
+    """`/tenants/<id>` for a tenant's request, which the tenant middleware took off the path; "" else."""
+    sandbox = scope.get(SCOPE_KEY)
+    return tenant_base("", sandbox.tenant if sandbox is not None else DEFAULT_TENANT)
+
+
+def base_path(scope: Any) -> str:
+    """Where the sandbox a request reached is served, before the API prefixes: the app's root path and,
+    for a tenant's request, its `/tenants/<id>`."""
+    return str(scope.get("root_path", "")) + tenant_prefix(scope)
 
 
 def current() -> Sandbox:

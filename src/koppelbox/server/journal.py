@@ -31,7 +31,7 @@ from koppelbox.journal.masking import (
     mask_query,
 )
 from koppelbox.rules.clock import rfc3339
-from koppelbox.server.context import Sandbox
+from koppelbox.server.context import SCOPE_KEY, Sandbox
 from koppelbox.server.integration.body import declared_length, read_once
 
 _LATER = object()  # marks a body still to be captured when the entry is built
@@ -80,7 +80,7 @@ class JournalMiddleware:
         limit = self.body_limit
         # A request body is read whole (up to the sandbox's own cap) so that a big JSON body, say an
         # enrolment with documents inline, can still be kept in its elided form.
-        read_limit = max(limit, self.sandbox.max_body_bytes)
+        read_limit = max(limit, self._sandbox(scope).max_body_bytes)
 
         async def recording_receive() -> Message:
             message = await receive()
@@ -162,7 +162,7 @@ class JournalMiddleware:
             "status": int(response.get("status", 500)),
         }
         note = f"recorded without details ({type(exc).__name__})"
-        self.sandbox.journal.record_later(
+        self._sandbox(scope).journal.record_later(
             lambda seq: JournalEntry.minimal(
                 seq, None, note, at=started, time=rfc3339(datetime.fromtimestamp(started, UTC)), **known
             )
@@ -178,10 +178,11 @@ class JournalMiddleware:
         authorization = _header(raw_headers, b"authorization")
         request_type = _header(raw_headers, b"content-type")
         token = _bearer(authorization)
+        sandbox = self._sandbox(scope)
         if token:
-            client = self.sandbox.store.identity.owner_of(token)
+            client = sandbox.store.identity.owner_of(token)
         else:
-            client = self._client_of(None, authorization, raw_request, request_type)
+            client = self._client_of(sandbox, None, authorization, raw_request, request_type)
         response["client"] = client  # for the access log, as the journal attributes it
         extensions = scope.get("extensions", {})
         # Kept bounded in bytes (docs/conformance.md §1): headers, path and query string are cut with their
@@ -213,12 +214,22 @@ class JournalMiddleware:
             # elided form now: a ring of pending entries must not hold megabytes each until someone reads it.
             exchange.request_body = capture_body(raw_request, request_type, self.body_limit)
             exchange.raw_request = b""
-        self.sandbox.journal.record_later(exchange.build, client)
+        sandbox.journal.record_later(exchange.build, client)
+
+    def _sandbox(self, scope: Scope) -> Sandbox:
+        """The tenant's sandbox the request was sent to (server/tenants.py), else the app's own."""
+        sandbox: Sandbox = scope.get(SCOPE_KEY, self.sandbox)
+        return sandbox
 
     def _client_of(
-        self, token: str | None, authorization: str | None, raw_body: bytes, content_type: str | None
+        self,
+        sandbox: Sandbox,
+        token: str | None,
+        authorization: str | None,
+        raw_body: bytes,
+        content_type: str | None,
     ) -> str | None:
-        identity = self.sandbox.store.identity
+        identity = sandbox.store.identity
         if token:
             return identity.owner_of(token)
         basic = _basic_user(authorization)  # the token endpoint: client_secret_basic ...

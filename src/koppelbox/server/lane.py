@@ -143,7 +143,7 @@ class FastLane:
         before = set(extensions)
         inner: Scope = dict(scope)
         inner["path_params"] = path_params
-        inner[SCOPE_KEY] = self._sandbox
+        inner[SCOPE_KEY] = scope.get(SCOPE_KEY, self._sandbox)  # a tenant's, set by server/tenants.py
         try:
             inner_receive, inner = await self._admit(operation, inner, receive, body)
         except Exception:

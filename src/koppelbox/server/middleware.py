@@ -22,8 +22,9 @@ class SandboxMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        scope[SCOPE_KEY] = self.sandbox
-        limit = self.sandbox.max_body_bytes
+        # A tenant's request arrives with its sandbox (server/tenants.py); any other is the app's own.
+        sandbox: Sandbox = scope.setdefault(SCOPE_KEY, self.sandbox)
+        limit = sandbox.max_body_bytes
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             raise PayloadTooLarge(limit)

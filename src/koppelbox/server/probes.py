@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from koppelbox.server.context import base_path
+
 HEALTH = "/health"
 SANDBOX_HEALTH = "/sandbox/health"
 SANDBOX_UI = "/sandbox/ui/"
@@ -29,7 +31,7 @@ class ProbeMiddleware:
             if path == HEALTH:
                 scope = {**scope, "path": SANDBOX_HEALTH, "raw_path": SANDBOX_HEALTH.encode()}
             elif path in _SANDBOX_ROOTS and scope["method"] in ("GET", "HEAD"):
-                location = scope.get("root_path", "") + SANDBOX_UI
+                location = base_path(scope) + SANDBOX_UI  # a tenant's own UI
                 await send(
                     {
                         "type": "http.response.start",

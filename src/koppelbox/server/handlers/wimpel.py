@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from connexion import request
 
-from koppelbox.server.context import caller, current, request_scope
+from koppelbox.server.context import base_path, caller, current, request_scope, tenant_prefix
 
 Response = tuple[Any, int, dict[str, str]] | tuple[Any, int]
 
@@ -18,13 +18,14 @@ async def list_organisations(limit: int = 100, offset: int = 0, active: bool | N
     if page.next_offset is not None:
         query = {k: v for k, v in request.query_params.items() if k != "offset"}
         query["offset"] = str(page.next_offset)
-        headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
+        path = tenant_prefix(request_scope()) + request.url.path  # a tenant's path keeps its prefix
+        headers["Link"] = f'<{path}?{urlencode(query)}>; rel="next"'
     return page.items, 200, headers
 
 
 async def create_organisation(body: dict[str, Any]) -> Response:
     organisation = current().store.wimpel.create(caller(), body)
-    location = f"{request_scope().get('root_path', '')}/wimpel/v1/organisations/{organisation['id']}"
+    location = f"{base_path(request_scope())}/wimpel/v1/organisations/{organisation['id']}"
     return organisation, 201, {"Location": location}
 
 

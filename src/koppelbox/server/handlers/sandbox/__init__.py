@@ -18,15 +18,19 @@ from koppelbox.server.handlers.sandbox.core import (
     reset_sandbox,
 )
 from koppelbox.server.handlers.sandbox.journal import clear_journal, list_journal
+from koppelbox.server.handlers.sandbox.tenants import create_tenant, delete_tenant, get_tenant, list_tenants
 from koppelbox.server.handlers.sandbox.wimpel import get_wimpel_history
 
 __all__ = [
     "clear_journal",
+    "create_tenant",
     "delete_aanmeld_leerling",
+    "delete_tenant",
     "download_aanmeld_document",
     "get_aanmeld_leerling",
     "get_aanmeld_school",
     "get_health",
+    "get_tenant",
     "get_wimpel_history",
     "issue_token",
     "list_aanmeld_leerlingen",
@@ -34,6 +38,7 @@ __all__ = [
     "list_aanmeld_scholen",
     "list_clients",
     "list_journal",
+    "list_tenants",
     "replace_aanmeld_school",
     "reset_sandbox",
     "update_aanmeld_school",

@@ -7,13 +7,14 @@ from urllib.parse import quote
 
 from connexion.lifecycle import ConnexionResponse
 
-from koppelbox.server.context import current
+from koppelbox.server.context import base_path, current, request_scope
 
 Response = tuple[Any, int, dict[str, str]] | tuple[Any, int]
 
 
 def _download_base(brin: str) -> str:
-    return f"/sandbox/aanmeld/scholen/{brin}/documenten"
+    # A tenant's documents are downloaded at its own base URL. Without a tenant and a proxy root: as ever.
+    return f"{base_path(request_scope())}/sandbox/aanmeld/scholen/{brin}/documenten"
 
 
 async def list_aanmeld_partners() -> Response:
