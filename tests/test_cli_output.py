@@ -9,6 +9,7 @@ import socket
 from collections.abc import Iterator
 from typing import Any
 
+import click
 import pytest
 import uvicorn
 from click.testing import CliRunner
@@ -148,3 +149,36 @@ def test_serve_banner_is_whole_and_names_the_bound_port(monkeypatch: pytest.Monk
     assert lines_with(result.output, f"{base}/aanmeld   docs: {base}/aanmeld/ui/")
     assert lines_with(result.output, "kbx-noordstar-readonly")
     assert lines_with(result.output, "POST /sandbox/oauth2/token (Basic auth or client_id/client_secret)")
+
+
+# --- --color on every command ------------------------------------------------------------------------------
+
+
+def leaf_commands(group: click.Group = main, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        assert command is not None, name
+        if isinstance(command, click.Group):
+            yield from leaf_commands(command, (*path, name))
+        else:
+            yield (*path, name)
+
+
+def command_at(path: tuple[str, ...]) -> click.Command:
+    command: click.Command = main
+    for name in path:
+        assert isinstance(command, click.Group)
+        found = command.get_command(click.Context(command), name)
+        assert found is not None
+        command = found
+    return command
+
+
+@pytest.mark.parametrize("path", list(leaf_commands()), ids=" ".join)
+def test_every_command_takes_color(path: tuple[str, ...]) -> None:
+    """`--color auto|always|never` on every command; auto leaves NO_COLOR to decide (make_console)."""
+    [option] = [p for p in command_at(path).params if p.name == "color"]
+    assert isinstance(option.type, click.Choice)
+    assert list(option.type.choices) == ["auto", "always", "never"]
+    assert option.default == "auto"

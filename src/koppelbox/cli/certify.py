@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 
 from koppelbox.cli.options import store_options
-from koppelbox.cli.output import finish
+from koppelbox.cli.output import color_option, finish, make_console
 from koppelbox.cli.preflight import check_sandbox_url
 from koppelbox.cli.remote import admin_token_option, fetch_journal_page
 from koppelbox.conformance.certify import UnknownClient
@@ -39,6 +38,7 @@ from koppelbox.journal import JournalEntry
 )
 @admin_token_option
 @store_options
+@color_option
 def certify(
     api: str,
     client: str | None,
@@ -49,6 +49,7 @@ def certify(
     admin_token: str,
     fixtures: Path | None,
     seed: int,
+    color: str,
 ) -> None:
     """Judge one client: scenarios exercised, payloads conformant, errors handled.
 
@@ -80,7 +81,7 @@ def certify(
         )
     except UnknownClient as exc:
         raise click.UsageError(str(exc)) from exc
-    finish(Console(), report, out)
+    finish(make_console(color), report, out)
 
 
 def _read_journal_file(path: Path) -> Any:

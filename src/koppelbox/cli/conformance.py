@@ -6,12 +6,11 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import click
-from rich.console import Console
 from rich.markup import escape
 
 from koppelbox.cli import preflight
 from koppelbox.cli.options import store_options
-from koppelbox.cli.output import finish
+from koppelbox.cli.output import color_option, finish, make_console
 from koppelbox.contracts import api_names
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
@@ -54,6 +53,7 @@ VENDOR_SERVED = [name for name in api_names() if name != "aanmeld"]
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--phase", "phases", multiple=True, type=click.Choice(PHASES), help="Repeatable; default all.")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@color_option
 def conformance(
     api: str,
     base_url: str,
@@ -70,6 +70,7 @@ def conformance(
     seed: int,
     phases: tuple[str, ...],
     out: Path,
+    color: str,
 ) -> None:
     """Test a vendor's own implementation against our contract; report per operation × status.
 
@@ -87,7 +88,7 @@ def conformance(
     # Writing is safe only where the data is throw-away: a koppelbox sandbox on this machine.
     sandbox = is_local_sandbox(base_url)
     writes = allow_writes or sandbox
-    console = Console()
+    console = make_console(color)
     console.print(f"[bold]koppelbox conformance[/bold] {api} against {escape(base_url)} (seed {seed})")
     console.print(_plan(api, writes, allow_writes), highlight=False, soft_wrap=True)  # one line, greppable
     granted = frozenset(scopes.split()) if scopes else None
@@ -147,11 +148,14 @@ def _plan(api: str, writes: bool, asked: bool) -> str:
 @click.option("--max-examples", type=click.IntRange(1), default=200, show_default=True)
 @click.option("--no-stateful", is_flag=True, help="Skip the stateful (linked-operation) phase.")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
-def fuzz(api: str, fixtures: Path | None, seed: int, max_examples: int, no_stateful: bool, out: Path) -> None:
+@color_option
+def fuzz(
+    api: str, fixtures: Path | None, seed: int, max_examples: int, no_stateful: bool, out: Path, color: str
+) -> None:
     """Long seeded fuzz run of the sandbox itself, over HTTP, with every check."""
     from koppelbox.conformance.fuzz import fuzz_sandbox
 
-    console = Console()
+    console = make_console(color)
     console.print(f"[bold]koppelbox fuzz[/bold] {api}, seed {seed}, {max_examples} examples per operation")
     report = fuzz_sandbox(
         api,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from koppelbox.cli.output import color_option, status_styler
 from koppelbox.cli.preflight import check_url
 from koppelbox.cli.remote import DEFAULT_ADMIN_TOKEN, admin_token_option
 from koppelbox.contracts import api_names
@@ -56,6 +57,7 @@ _WORDS = {
     "--journal-size", type=click.IntRange(1), default=1000, show_default=True, help="Journal entries kept."
 )
 @admin_token_option
+@color_option
 def proxy(
     api: str,
     upstream: str,
@@ -68,6 +70,7 @@ def proxy(
     client: str | None,
     journal_size: int,
     admin_token: str,
+    color: str,
 ) -> None:
     """Serve one API at the sandbox's paths and forward it to the real one, checking every exchange.
 
@@ -98,6 +101,8 @@ def proxy(
 
     verify: bool | str = str(ca_bundle) if ca_bundle is not None else not insecure
 
+    status_style = status_styler(color, stderr=True)
+
     def tell(outcome: Outcome) -> None:
         notes = []
         if outcome.findings:
@@ -106,7 +111,8 @@ def proxy(
             notes.append(f"{outcome.drift} drift")
         if outcome.reason:
             notes.append(outcome.reason)
-        line = f"{_WORDS[outcome.action]} {outcome.status} {outcome.method} {_printable(outcome.path)}"
+        status = status_style(outcome.status, str(outcome.status))
+        line = f"{_WORDS[outcome.action]} {status} {outcome.method} {_printable(outcome.path)}"
         click.echo(line + (f"  ({'; '.join(notes)})" if notes else ""), err=True)
 
     settings = ProxySettings(
