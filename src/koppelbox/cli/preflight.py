@@ -8,6 +8,7 @@ is a koppelbox sandbox.
 from __future__ import annotations
 
 import errno
+import re
 import socket
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import yaml
 
 from koppelbox.conformance.local import sandbox_health
 
+_TENANT_BASE = re.compile(r"/tenants/[a-z0-9-]+/?")  # a tenant's base URL (server/tenants.py)
 TIMEOUT = 3.0  # seconds; a server that does not accept a connection this fast will not pass a run
 
 
@@ -75,14 +77,17 @@ def check_reachable(url: str, timeout: float = TIMEOUT) -> None:
 
 
 def check_sandbox_url(url: str, option: str = "--url") -> str:
-    """A running koppelbox sandbox at `url` (its origin): reachable, and `GET /sandbox/health` answers as
-    ours does. Returns the URL without a trailing slash."""
+    """A running koppelbox sandbox at `url` (its origin, or a tenant's base URL `…/tenants/<id>`):
+    reachable, and `GET /sandbox/health` answers as ours does. Returns the URL without a trailing slash."""
     url = check_url(url, option)
     parts = urlsplit(url)
-    if parts.path not in ("", "/"):
+    if parts.path not in ("", "/") and not _TENANT_BASE.fullmatch(parts.path):
         # The common mistake: an API's base URL (…/wimpel/v1) where the sandbox's root is meant.
         root = f"{parts.scheme}://{parts.netloc}"
-        raise click.BadParameter(f"{url!r}: give the sandbox's root URL, e.g. {root}", param_hint=option)
+        raise click.BadParameter(
+            f"{url!r}: give the sandbox's root URL, e.g. {root} (or a tenant's, {root}/tenants/<id>)",
+            param_hint=option,
+        )
     check_reachable(url)
     if sandbox_health(url, TIMEOUT) is None:
         raise click.UsageError(f"{url} does not answer like a koppelbox sandbox (GET /sandbox/health)")
