@@ -77,6 +77,7 @@ class JournalFilter:
     status_class: int | None = None  # 4 → every 4xx
     operation: str | None = None
     after: int | None = None  # only entries with a larger seq
+    before: int | None = None  # only entries with a smaller seq (to page back through the journal)
 
     def matches(self, entry: JournalEntry) -> bool:
         return (
@@ -86,4 +87,5 @@ class JournalFilter:
             and (self.status_class is None or entry.status // 100 == self.status_class)
             and (self.operation is None or entry.operation == self.operation)
             and (self.after is None or entry.seq > self.after)
+            and (self.before is None or entry.seq < self.before)
         )

@@ -202,7 +202,7 @@ class ProxyApp:
             return
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         numbers: dict[str, int | None] = {}
-        for name in ("status", "statusClass", "after", "limit"):
+        for name in ("status", "statusClass", "after", "before", "limit"):
             text = query.get(name)
             if text is not None and not text.isdigit():
                 problem = Problem(400, "invalid_request", f"`{name}` must be a whole number.", [])
@@ -216,6 +216,7 @@ class ProxyApp:
             status_class=numbers["statusClass"],
             operation=query.get("operation"),
             after=numbers["after"],
+            before=numbers["before"],
         )
         entries = self.journal.entries(where, limit=numbers["limit"] or 1000)
         page = {

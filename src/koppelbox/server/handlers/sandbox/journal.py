@@ -17,11 +17,18 @@ async def list_journal(
     statusClass: int | None = None,  # Connexion passes query parameters by their contract name
     operation: str | None = None,
     after: int | None = None,
+    before: int | None = None,
     limit: int = 1000,
 ) -> Response:
     journal = current().journal
     where = JournalFilter(
-        client=client, api=api, status=status, status_class=statusClass, operation=operation, after=after
+        client=client,
+        api=api,
+        status=status,
+        status_class=statusClass,
+        operation=operation,
+        after=after,
+        before=before,
     )
     entries = journal.entries(where, limit=limit)
     return {
