@@ -32,6 +32,7 @@ from koppelbox.rules.errors import DomainError
 from koppelbox.rules.oauth import OAuthError
 from koppelbox.server import errors
 from koppelbox.server.context import Sandbox, Tenancy
+from koppelbox.server.contract_docs import ContractDocsMiddleware
 from koppelbox.server.integration.handlers import FlatASGIApp
 from koppelbox.server.integration.private import use_inner_app
 from koppelbox.server.integration.stack import use_prepared_middlewares
@@ -108,6 +109,8 @@ def create_app(
     for exc_class in (Exception, HTTPException, ProblemException, DomainError, OAuthError):
         app.add_error_handler(exc_class, errors.handle)
     app.add_middleware(SandboxMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, sandbox=sandbox)
+    # `<prefix>/openapi.json|yaml` as written (components and $ref kept), before Connexion's dereferenced copy.
+    app.add_middleware(ContractDocsMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER)
     # `/tenants/<id>/...` → that tenant's sandbox, before anything reads the path (tenants.py).
     app.add_middleware(TenantMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, sandbox=sandbox)
     # Routes outside every contract (`/health`, `/sandbox/`): added first, so outermost of these and
