@@ -109,7 +109,7 @@ def create_app(
     for exc_class in (Exception, HTTPException, ProblemException, DomainError, OAuthError):
         app.add_error_handler(exc_class, errors.handle)
     app.add_middleware(SandboxMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, sandbox=sandbox)
-    # `<prefix>/openapi.json|yaml` as written (components and $ref kept), before Connexion's dereferenced copy.
+    # `<prefix>/openapi.json|yaml` as written (components, $ref), before Connexion's dereferenced copy.
     app.add_middleware(ContractDocsMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER)
     # `/tenants/<id>/...` → that tenant's sandbox, before anything reads the path (tenants.py).
     app.add_middleware(TenantMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, sandbox=sandbox)
