@@ -332,12 +332,18 @@ def test_reset_brings_back_the_seed(client: TestClient) -> None:
 
 
 def test_a_hostile_file_name_cannot_break_the_download_headers(client: TestClient) -> None:
-    name = 'rapport "definitief"\r\nX-Evil: 1 é.pdf'
+    # A name with a line break is refused at the door (no control characters in names: rules/text.py).
+    injected = 'rapport "definitief"\r\nX-Evil: 1 é.pdf'
+    refused = client.post(
+        ENROL, json=s.enrolment(documenten=[s.document(s.PDF, name=injected)]), headers=s.INSCHRIJFWIJZER
+    )
+    assert refused.status_code == 400
+    name = 'rapport "definitief"; X-Evil: 1 é.pdf'
     client.post(ENROL, json=s.enrolment(documenten=[s.document(s.PDF, name=name)]), headers=s.INSCHRIJFWIJZER)
     (info,) = client.get(f"{s.school_path()}/leerlingen/26007", headers=ADMIN).json()["aanmeldingsdocumenten"]
     assert info["bestandsnaam"] == name  # stored as sent
     response = client.get(info["download"], headers=ADMIN)
     assert "x-evil" not in response.headers
     disposition = response.headers["content-disposition"]
-    assert disposition.startswith('attachment; filename="rapport _definitief___X-Evil: 1 _.pdf"')
-    assert "filename*=UTF-8''rapport%20%22definitief%22%0D%0AX-Evil%3A%201%20%C3%A9.pdf" in disposition
+    assert disposition.startswith('attachment; filename="rapport _definitief_; X-Evil: 1 _.pdf"')
+    assert "filename*=UTF-8''rapport%20%22definitief%22%3B%20X-Evil%3A%201%20%C3%A9.pdf" in disposition

@@ -180,7 +180,20 @@ def test_formats_are_really_checked(fmt: str, bad: str, message: str) -> None:
             "16sk",
             "does not have the expected form, like 16SK",
         ),
-        ({"pattern": "^[0-9]{2}[A-Z]{2}$"}, "16SK\n", "does not have the expected form (pattern"),
+        # ECMA-262's `$` does not match before a final newline; the message names the character.
+        ({"pattern": "^[0-9]{2}[A-Z]{2}$"}, "16SK\n", "must not contain control characters (found U+000A)"),
+        (
+            {"pattern": "^[0-9]{2}[A-Z]{2}$"},
+            "16s\x00",
+            "must not contain control characters (found U+0000); and",
+        ),
+        ({"pattern": "^[^\\x00-\\x1F]*$"}, "a\tb", "must not contain control characters (found U+0009)"),
+        (
+            {"pattern": "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F]*$"},
+            "a\n\x1b",
+            "must not contain control characters other than line breaks and tabs (found U+001B)",
+        ),
+        ({"pattern": "^[a-z]+$"}, "", "does not have the expected form (pattern"),
     ],
 )
 def test_keyword_messages_are_plain(schema: dict[str, Any], instance: Any, message: str) -> None:

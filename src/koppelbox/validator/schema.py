@@ -27,6 +27,8 @@ import jsonschema_rs
 from jsonschema import Draft4Validator, FormatChecker, ValidationError
 from jsonschema.protocols import Validator
 
+from koppelbox.rules.text import LINE_BREAKS_AND_TABS, control_characters, control_message
+
 # A few OpenAPI-only formats jsonschema does not know; given here so a message can show an example.
 FORMAT_EXAMPLES = {
     "date": "a date like 2012-05-31",
@@ -73,13 +75,15 @@ def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Mapping[s
     # identifiers: its `$` also matches before a final newline, so `^[0-9]{2}[A-Z]{2}$` would accept
     # "16SK\n". The fast engine implements ECMA-262, so the explainer asks it (one compiled regex per
     # pattern) and both engines agree by construction.
-    if not isinstance(instance, str):
-        return
+    if isinstance(instance, str) and not _pattern_accepts(pattern, instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_accepts(pattern: str, text: str) -> bool:
     checker = _patterns.get(pattern)
     if checker is None:
         checker = _patterns.setdefault(pattern, jsonschema_rs.Draft4Validator({"pattern": pattern}))
-    if not checker.is_valid(instance):
-        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+    return bool(checker.is_valid(text))
 
 
 OpenAPI30Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
@@ -87,8 +91,9 @@ OpenAPI30Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-ca
 )
 
 _FORMAT_CHECKER = FormatChecker()
-# jsonschema's own e-mail check only asks for an "@"; a vendor deserves to hear about `naam@` too.
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+# jsonschema's own e-mail check only asks for an "@"; a vendor deserves to hear about `naam@` too (and no
+# control character is part of an address: rules/text.py).
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\.[^@\s.\x00-\x1f\x7f-\x9f]+$")
 
 
 @_FORMAT_CHECKER.checks("email")
@@ -298,6 +303,22 @@ def _finding(problem: _Problem, root: str) -> SchemaFinding:
     return SchemaFinding(pointer(path), field_name(path, root) or "body", keyword, _message(problem))
 
 
+def _pattern_message(pattern: str, schema: Mapping[str, Any], instance: Any) -> str:
+    # The contract's own example says more to a vendor than the regular expression does.
+    example = schema.get("example")
+    like = f", like {example}" if isinstance(example, str) and example else ""
+    form = f"does not have the expected form{like} (pattern {pattern})"
+    controls = control_characters(instance) if isinstance(instance, str) else []
+    # A control character the pattern takes where it would take a letter is not what it refused.
+    refused = [c for c in controls if not _pattern_accepts(pattern, f"a{c}a")]
+    if not refused:
+        return form
+    kept = "".join(c for c in instance if c not in refused)
+    line_breaks = all(_pattern_accepts(pattern, f"a{c}a") for c in LINE_BREAKS_AND_TABS)
+    message = control_message(refused, line_breaks_allowed=line_breaks)
+    return message if _pattern_accepts(pattern, kept) else f"{message}; and it {form}"
+
+
 def _message(problem: _Problem) -> str:
     value, schema = problem.value, problem.schema
     match problem.keyword:
@@ -311,10 +332,7 @@ def _message(problem: _Problem) -> str:
         case "enum":
             return "must be one of: " + ", ".join(str(v) for v in value)
         case "pattern":
-            # The contract's own example says more to a vendor than the regular expression does.
-            example = schema.get("example")
-            like = f", like {example}" if isinstance(example, str) and example else ""
-            return f"does not have the expected form{like} (pattern {value})"
+            return _pattern_message(str(value), schema, problem.instance)
         case "minLength":
             return "must not be empty" if value == 1 else f"must be at least {value} characters long"
         case "maxLength":

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from koppelbox.rules import dutch
+from koppelbox.rules import dutch, text
 from koppelbox.rules.errors import FieldError, Invalid
 
 # A pupil older than this is implausible even for adult education (sandbox decision, docs/aanmeld.md).
@@ -67,6 +67,14 @@ def enrolment_problems(body: Mapping[str, Any], today: date) -> list[FieldError]
             problems += _address_problems(ouder.get("adres"), f"ouders[{index}].adres")
     vooropleiding = body.get("vooropleiding") or {}
     check("vooropleiding.brin", vooropleiding.get("brin"), dutch.brin_or_brin6_problem)
+    # The contract's pattern covers the values; names of a free-form object are beyond OpenAPI 3.0.
+    extra = body.get("extraGegevens")
+    if isinstance(extra, Mapping):
+        for name in extra:
+            problem = text.name_problem(str(name))
+            if problem:
+                problems.append(FieldError("extraGegevens", f"a field name {problem}"))
+                break
     return problems
 
 

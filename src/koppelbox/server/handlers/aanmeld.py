@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from koppelbox.rules import text
 from koppelbox.rules.errors import FieldError, Invalid
 from koppelbox.server.context import caller, current
 
@@ -36,6 +37,10 @@ async def add_aanmelding_document(
             [FieldError("type", "is required when the file part has no Content-Type")],
         )
     name = fields.get("bestandsnaam") or getattr(upload, "filename", None) or "document"
+    # The contract's pattern covers `bestandsnaam`, not the file part's own name.
+    problem = text.name_problem(str(name))
+    if problem:
+        raise Invalid(f"The file part's name {problem}.", [FieldError("bestand", f"file name {problem}")])
     receipt = current().store.aanmeld.add_document(caller(), aanmeldingId, str(name), str(declared), data)
     return {"documentId": receipt.id, "ontvangen": receipt.ontvangen}, 201
 
