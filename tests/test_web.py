@@ -193,7 +193,7 @@ def test_edu_v_shows_consent_scopes_and_what_they_trim(web: TestClient) -> None:
     index = web.get("/inspector/eduv").text
     assert "consumer-sleutelbos" in index
     assert "consumer-boekenboot" in index
-    assert "nee (403)" in index  # boekenboot has no consent at 16SK
+    assert "toestemming: nee (403)" in index  # boekenboot has no consent at 16SK
     refused = web.get("/inspector/eduv/consumer-boekenboot/16SK").text
     assert "consent_required" in refused
     employees = web.get("/inspector/eduv/consumer-sleutelbos/16SK")

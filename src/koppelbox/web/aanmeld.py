@@ -52,7 +52,10 @@ async def schools(request: Request) -> Response:
     site = _site(request)
     aanmeld = site.store.aanmeld
     return site.render(
-        request, "aanmeld_schools.html", schools=aanmeld.school_list(), partners=aanmeld.partner_list()
+        request,
+        "aanmeld_schools.html",
+        schools=paginate(aanmeld.school_list(), request),
+        partners=aanmeld.partner_list(),
     )
 
 

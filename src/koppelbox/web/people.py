@@ -15,7 +15,7 @@ from starlette.responses import Response
 from koppelbox.rules import eduv
 from koppelbox.rules.errors import DomainError
 from koppelbox.rules.identity import Client
-from koppelbox.web.site import PAGE_SIZE, Paged, Site, page_number
+from koppelbox.web.site import PAGE_SIZE, Paged, Site, page_number, paginate
 
 ALL_ATTRIBUTES = sorted(frozenset().union(*eduv.ATTRIBUTES_BY_SCOPE.values()))
 
@@ -69,14 +69,15 @@ async def eduv_index(request: Request) -> Response:
                 "scopes": sorted(client.scopes),
                 "visible": _visible(client.scopes),
                 "tokens": tokens,
-                "consent": sorted(consents.get(client.id, set())),
+                "consent": consents.get(client.id, set()),
             }
         )
+    schools = paginate(sorted(_eduv_schools(site).items()), request)
     return site.render(
         request,
         "eduv_index.html",
         consumers=consumers,
-        schools=_eduv_schools(site),
+        schools=schools,
         all_attributes=ALL_ATTRIBUTES,
     )
 
