@@ -211,6 +211,19 @@ def test_a_tenant_from_a_fixtures_folder_serves_that_folder(client: TestClient, 
     assert len(client.get("/sandbox/clients", headers=ADMIN).json()) > 1  # the default is as it was
 
 
+def test_a_fixtures_folder_that_does_not_load_makes_no_tenant(
+    client: TestClient, fixtures_root: Path
+) -> None:
+    broken = fixtures_root / "broken"
+    shutil.copytree(fixtures_dir(), broken)
+    (broken / "wimpel.yaml").write_text("organisations: [unclosed\n", encoding="utf-8")
+    response = client.post(TENANTS, json={"id": "broken", "fixtures": "broken"}, headers=ADMIN)
+    assert response.status_code == 409
+    assert response.json()["code"] == "fixtures_invalid"
+    assert response.json()["errors"][0]["field"] == "wimpel.yaml"
+    assert [t["id"] for t in client.get(TENANTS, headers=ADMIN).json()] == ["default"]
+
+
 def test_a_tenant_of_another_seed_has_the_generated_schools(client: TestClient) -> None:
     seeded = create(client, "big", seed=1)
     assert seeded["source"] == "sandbox fixtures, seed 1"
@@ -441,6 +454,11 @@ def test_certify_judges_a_tenant_from_its_base_url_alone(tmp_path: Path) -> None
         assert certify(base, acme["adminToken"], "partner-noordstar", "other").exit_code == 2
         # A tenant's admin token does not read the root's journal.
         assert certify(url, acme["adminToken"], "partner-noordstar", "stolen").exit_code != 0
+        read = CliRunner().invoke(
+            main, ["journal", "--url", base, "--admin-token", acme["adminToken"], "--json"]
+        )
+        assert read.exit_code == 0, read.output
+        assert {e["client"] for e in json.loads(read.output)["entries"]} == {"partner-kompas"}
 
 
 # --- the registry, without HTTP ----------------------------------------------------------------------------
