@@ -45,7 +45,9 @@ class TenantMiddleware:
             return
         prefix = PREFIX + tenant_id
         raw: bytes = scope.get("raw_path") or b""
-        raw_rest = raw[len(prefix) :] if raw.startswith(prefix.encode()) else quote("/" + rest).encode()
+        # The raw path keeps its own encoding when it spells the prefix plainly (`%2F` after the id does not).
+        plain = raw.startswith(prefix.encode() + b"/")
+        raw_rest = raw[len(prefix) :] if plain else quote("/" + rest).encode()
         scope = {
             **scope,
             "path": "/" + rest,
