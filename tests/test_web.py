@@ -38,9 +38,11 @@ def app() -> SandboxApp:
 
 @pytest.fixture
 def web(app: SandboxApp) -> Iterator[TestClient]:
-    app.sandbox.store.reset()
-    app.sandbox.journal.clear()
     with TestClient(app, raise_server_exceptions=False) as client:
+        # The inspector's own reset: the store back to the seed, and the page's list of changes emptied.
+        token = csrf_of(client.get("/").text)
+        client.post("/inspector/reset", data={"csrf": token}, headers={"Origin": ORIGIN})
+        app.sandbox.journal.clear()
         yield client
 
 
@@ -148,6 +150,7 @@ def test_a_changed_stamnummer_range_numbers_the_next_pupil(web: TestClient) -> N
     assert web.get(answer.headers["location"]).text.count('value="70000"') == 1
     enrol(web)
     assert newest_pupil(web)["stamnummer"] == 70000
+    assert "99XA: instellingen opgeslagen" in web.get("/").text  # no API traffic, yet a change
     after = web.app.sandbox.store.aanmeld.school("99XA")  # type: ignore[attr-defined]
     assert after["relatiescholen"] == school["relatiescholen"]  # the rest of the form kept its values
 

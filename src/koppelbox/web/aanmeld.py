@@ -112,6 +112,7 @@ async def delete_pupil(request: Request) -> Response:
             pupil=record,
             refused=refused.message,
         )
+    site.did(f"{brin}: leerling {stamnummer} verwijderd")
     return RedirectResponse(f"{base(brin)}?verwijderd={stamnummer}", status_code=303)
 
 
@@ -141,6 +142,7 @@ async def settings(request: Request) -> Response:
             site.store.aanmeld.configure(brin, changes, replace=True)
         except DomainError as refused:
             return _settings_page(site, request, brin, refused=refused, sent=form)
+        site.did(f"{brin}: instellingen opgeslagen")
         return RedirectResponse(f"{base(brin)}/instellingen?opgeslagen=1", status_code=303)
     return _settings_page(site, request, brin)
 

@@ -55,6 +55,7 @@ async def home(request: Request) -> Response:
         scenarios=scenarios,
         header_scenarios=list(catalogue.header.values()),
         changed=changed[:100],
+        actions=site.actions[::-1],
         changed_total=len(changed),
         since=since,
         seed=store.fixtures.seed,
@@ -67,6 +68,7 @@ async def reset(request: Request) -> Response:
     site: Site = request.app.state.site
     await site.csrf.form(request)
     site.store.reset()
+    site.actions.clear()
     newest = site.journal.entries(limit=1)
     site.reset_after_seq = newest[-1].seq if newest else site.reset_after_seq
     return RedirectResponse("/?reset=1", status_code=303)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -88,6 +89,12 @@ class Site:
     csrf: Csrf
     open_access: bool
     reset_after_seq: int = 0  # the newest journal seq when the inspector last reset the sandbox
+    # Changes made on these pages since the last reset: they are no API traffic, so the journal has none.
+    actions: list[tuple[str, str]] = field(default_factory=list)  # (RFC 3339 time, what was done)
+
+    def did(self, what: str) -> None:
+        self.actions.append((datetime.now(UTC).isoformat(timespec="seconds"), what))
+        del self.actions[:-100]  # the newest hundred are plenty to read
 
     @property
     def store(self) -> StoreBackend:
