@@ -110,6 +110,12 @@ def test_an_address_abroad_has_a_foreign_postcode(country_field: str, country: s
     assert found(obj("postcode", country_field), address) == []
 
 
+@pytest.mark.parametrize("country_field", ["countryCode", "country_code", "Land", "LandCode", "land-code"])
+def test_country_fields_are_recognised_whatever_their_case_dashes_or_underscores(country_field: str) -> None:
+    address = {"postcode": "B-2000", country_field: "BE"}
+    assert found(obj("postcode", country_field), address) == []
+
+
 def test_a_country_that_is_not_text_does_not_make_an_address_foreign() -> None:
     assert found(obj("postcode", "land"), {"postcode": "8861 SA", "land": 528}) == [
         (("postcode",), "KBX-NL-POSTCODE")

@@ -73,14 +73,18 @@ def _simple(rule_id: str, problem_of: Callable[[str], str | None]) -> FieldCheck
 
 
 _MEANS_NETHERLANDS = frozenset({"", "nederland", "nl", "nld", "528", "the netherlands", "netherlands"})
-_COUNTRY_FIELDS = ("land", "country", "landcode", "countrycode")
+_COUNTRY_FIELDS = frozenset({"land", "country", "landcode", "countrycode"})  # names as `_normal` gives them
 
 
 def _postcode(value: str, parent: Mapping[str, Any], context: Context) -> tuple[str, str] | None:
     # A foreign address has a foreign postcode: only check it as Dutch when no other country is named.
-    for name in _COUNTRY_FIELDS:
-        country = parent.get(name)
-        if isinstance(country, str) and country.strip().casefold() not in _MEANS_NETHERLANDS:
+    # The sibling is found by its normal name, like any field (`countryCode`, `country_code`, `Land`).
+    for name, country in parent.items():
+        if (
+            isinstance(country, str)
+            and _normal(name) in _COUNTRY_FIELDS
+            and country.strip().casefold() not in _MEANS_NETHERLANDS
+        ):
             return None
     problem = dutch.postcode_problem(value)
     return (POSTCODE, problem) if problem else None
