@@ -335,6 +335,9 @@ def test_errors_are_html_pages_not_the_apis_json(web: TestClient) -> None:
         assert answer.status_code == status
         assert answer.headers["content-type"].startswith("text/html")
     assert web.get("/nope").headers["content-type"].startswith("application/json")  # outside the pages
+    wrong_method = web.get("/inspector/reset")
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers["allow"] == "POST"
 
 
 def test_off_loopback_the_inspector_asks_for_the_admin_token() -> None:

@@ -63,8 +63,10 @@ class AllowHeaderMiddleware:
             return
 
         async def send_with_allow(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 405:
-                allowed = ", ".join(self.routes.allowed(scope["path"])).encode()
+            documented = self.routes.allowed(scope["path"]) if message.get("status") == 405 else []
+            # A path no contract documents (a page of the web inspector) keeps the Allow it was given.
+            if message["type"] == "http.response.start" and documented:
+                allowed = ", ".join(documented).encode()
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
                 message = {**message, "headers": [*headers, (b"allow", allowed)]}
             await send(message)
