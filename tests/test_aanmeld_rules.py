@@ -149,9 +149,13 @@ def test_lowest_free_stamnummer(lowest: int, highest: int, used: set[int], expec
 
 def test_a_used_up_range_is_refused_with_its_own_code() -> None:
     with pytest.raises(RangeExhausted) as refused:
-        stamnummer.assign(500, 502, {500, 501, 502})
+        stamnummer.or_exhausted(stamnummer.lowest_free(500, 502, {500, 501, 502}))
     assert (refused.value.status, refused.value.code) == (409, "stamnummer_range_exhausted")
     assert "500" not in refused.value.message  # the school's numbers are not the partner's business
+    assert [(e.field, e.message) for e in refused.value.errors] == [
+        ("brin", "this school's stamnummer range is used up")
+    ]
+    assert stamnummer.or_exhausted(501) == 501
 
 
 # --- rules 6 and 7: school of origin and advice -------------------------------------------------

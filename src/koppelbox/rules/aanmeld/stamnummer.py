@@ -19,10 +19,6 @@ def lowest_free(lowest: int, highest: int, used: Container[int], *, start: int =
     return None
 
 
-def assign(lowest: int, highest: int, used: Container[int], *, start: int = 0) -> int:
-    return or_exhausted(lowest_free(lowest, highest, used, start=start))
-
-
 def or_exhausted(free: int | None) -> int:
     """The free number found for a new pupil, or RangeExhausted when there was none (rule 10)."""
     if free is None:
