@@ -97,6 +97,22 @@ def test_role_at_a_unit(role_unit: str, filter_unit: str | None, matches: bool) 
     assert eduv.role_matches(role, "16SK", unit=filter_unit) is matches
 
 
+@pytest.mark.parametrize(
+    ("begin", "end", "unit", "matches"),
+    [
+        (date(2025, 9, 1), None, "16SK00", True),
+        (date(2026, 9, 1), None, "16SK00", False),  # starts after the period
+        (date(2024, 8, 1), date(2025, 8, 1), None, False),  # ended when the period began
+        (date(2025, 9, 1), None, "16SK01", False),  # in the period, at another location
+    ],
+)
+def test_role_in_a_period_and_at_a_unit(
+    begin: date, end: date | None, unit: str | None, matches: bool
+) -> None:
+    role = eduv.Role("16SK00", "leraar", begin, end)
+    assert eduv.role_matches(role, "16SK", unit=unit, period=YEAR) is matches
+
+
 def test_a_period_must_end_after_it_begins() -> None:
     with pytest.raises(ValueError, match="not after"):
         eduv.SchoolPeriod("x", date(2025, 8, 1), date(2025, 8, 1))
@@ -128,6 +144,7 @@ def test_without_the_basic_scope_nothing_is_served(scopes: list[str]) -> None:
     with pytest.raises(eduv.ScopeRequired) as raised:
         eduv.visible_attributes(scopes)
     assert (raised.value.status, eduv.FUNCTIONAL_CODES[raised.value.code]) == (401, 21)
+    assert raised.value.message == f"scope required: this call needs scope {eduv.SCOPE_BASIC}."
 
 
 def test_trim_leaves_out_what_the_scopes_do_not_open() -> None:
@@ -150,6 +167,9 @@ def test_consent_between_consumer_and_school(consumer: str, school: str, allowed
         with pytest.raises(eduv.ConsentRequired) as raised:
             consents.require(consumer, school)
         assert (raised.value.status, eduv.FUNCTIONAL_CODES[raised.value.code]) == (403, 22)
+        assert raised.value.message == (
+            "consent required: the school has not activated this service for your client."
+        )
 
 
 @pytest.mark.parametrize(
