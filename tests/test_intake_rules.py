@@ -337,7 +337,7 @@ def test_a_later_document_lands_on_the_same_pupil_and_enrolment() -> None:
     assert later == intake.Receipt("d", NOW)
     assert records.enrolments[receipt.id].documenten == ["d"]
     assert records.pupils[100].documenten == ["d"]
-    assert records.documents["d"].client_id == IW.client_id
+    assert (records.documents["d"].client_id, records.documents["d"].ontvangen) == (IW.client_id, NOW)
 
 
 @pytest.mark.parametrize("enrolment_id", ["no-such-enrolment", "mine-but-not-yours"])
