@@ -30,6 +30,12 @@ from koppelbox.journal import JournalEntry
     help="Read the journal from a file (`koppelbox journal --json` output).",
 )
 @click.option(
+    "--har",
+    "har_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Judge traffic recorded elsewhere: a HAR 1.2 file (browser, mitmproxy, Postman), as --client's.",
+)
+@click.option(
     "--since",
     type=click.IntRange(0),
     default=0,
@@ -45,6 +51,7 @@ def certify(
     out: Path,
     url: str | None,
     journal_file: Path | None,
+    har_file: Path | None,
     since: int,
     admin_token: str,
     fixtures: Path | None,
@@ -58,11 +65,15 @@ def certify(
     --fixtures and --seed must match the sandbox that recorded the journal (they replay Aanmeld
     enrolments).
     """
-    if (url is None) == (journal_file is None):
-        raise click.UsageError("give exactly one of --url and --journal")
-    if url is not None:
+    if sum(source is not None for source in (url, journal_file, har_file)) != 1:
+        raise click.UsageError("give exactly one of --url, --journal and --har")
+    page: Any
+    if har_file is not None:
+        page = _read_har(har_file, api, client)
+        source = str(har_file)
+    elif url is not None:
         url = check_sandbox_url(url)
-        page: Any = fetch_journal_page(url, admin_token)
+        page = fetch_journal_page(url, admin_token)
         source = f"{url.rstrip('/')}/sandbox/journal"
     else:
         assert journal_file is not None
@@ -94,3 +105,18 @@ def _read_journal_file(path: Path) -> Any:
     if not isinstance(page, list) and not (isinstance(page, dict) and isinstance(page.get("entries"), list)):
         raise click.UsageError(f"{path} is not a journal: expected `koppelbox journal --json` output")
     return page
+
+
+def _read_har(path: Path, api: str, client: str | None) -> list[dict[str, Any]]:
+    """A HAR file's exchanges with `api` as the journal entries the proxy would have recorded for them."""
+    from koppelbox.proxy import har
+
+    if client is None:
+        raise click.UsageError("name the client whose traffic the HAR file holds with --client")
+    try:
+        judged, _ = har.judge(har.read(path), api)
+    except har.HarError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if not judged:
+        raise click.UsageError(f"no exchange in {path} is a request to the {api} API")
+    return [entry.to_dict() for entry in har.entries(judged, client)]

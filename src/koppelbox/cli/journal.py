@@ -34,6 +34,12 @@ from koppelbox.journal.masking import readable
     is_flag=True,
     help="The journal as JSON: entries and per-client accounts of lost ones (input for `koppelbox certify`).",
 )
+@click.option(
+    "--har",
+    "as_har",
+    is_flag=True,
+    help="The journal as a HAR 1.2 file (secrets masked) that browsers' developer tools open.",
+)
 @color_option
 def journal(
     url: str,
@@ -45,6 +51,7 @@ def journal(
     operation: str | None,
     limit: int | None,
     as_json: bool,
+    as_har: bool,
     color: str,
 ) -> None:
     """Show the requests a running sandbox recorded, with secrets masked."""
@@ -53,6 +60,14 @@ def journal(
     entries = page["entries"]
     if errors_only:
         entries = [e for e in entries if e["status"] >= 400]
+    if as_har:
+        from koppelbox.proxy.har import from_journal
+        from koppelbox.version import version
+
+        document = from_journal(entries[-limit:] if limit else entries, url, version())
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        click.echo(text.encode("utf-8", errors="backslashreplace"), nl=False)
+        return
     if as_json:
         # The page as the control plane answers it, so that `certify --journal` can tell a whole journal
         # from one that lost some of a client's exchanges (the accounts).

@@ -47,6 +47,13 @@ from koppelbox.validator.semantic import Context
 @click.option(
     "--rules", "list_rules", is_flag=True, help="List every rule id with its severity and meaning, and stop."
 )
+@click.option(
+    "--har",
+    "har_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Judge every exchange of a HAR 1.2 file (browser, mitmproxy, Postman, Insomnia): each request, and "
+    "each response as upstream drift; the operation is found from method and path.",
+)
 @format_options
 def validate(
     inputs: tuple[str, ...],
@@ -59,6 +66,7 @@ def validate(
     today: datetime | None,
     list_targets: bool,
     list_rules: bool,
+    har_file: Path | None,
     output_format: str,
     output: Path | None,
     fail_on: str,
@@ -75,10 +83,14 @@ def validate(
       koppelbox validate --api wimpel --operation createOrganisation organisation.json
       koppelbox validate recorded/ --format junit -O validate.xml
       curl -s .../employees/school | koppelbox validate --api eduv --part response -
+      koppelbox validate --har recorded.har
     """
     if list_rules:
         for rule in catalogue.rules():
             click.echo(f"{rule.id:<26} {rule.severity:<8} {rule.title}")
+        return
+    if har_file is not None:
+        _validate_har(har_file, inputs, api, output_format, output, fail_on, color, quiet)
         return
     try:
         loaded = contracts.load(list(specs) or None)
@@ -103,3 +115,30 @@ def validate(
     # guess can never pass a wrong payload.
     undecided = any(f.rule == TARGET_AMBIGUOUS for result in results for f in result.findings)
     sys.exit(2 if undecided else exit_code(results, fail_on))
+
+
+def _validate_har(
+    har_file: Path,
+    inputs: tuple[str, ...],
+    api: str | None,
+    output_format: str,
+    output: Path | None,
+    fail_on: str,
+    color: str,
+    quiet: bool,
+) -> None:
+    from koppelbox.proxy import har
+
+    if inputs:
+        raise BadInput("give payload files or --har, not both")
+    try:
+        judged, other = har.judge(har.read(har_file), api)
+    except har.HarError as exc:
+        raise BadInput(str(exc)) from exc
+    if not judged:
+        raise BadInput(f"no exchange in {har_file} is a request to {api or 'an API koppelbox knows'}")
+    results = har.results(judged, str(har_file))
+    emit(results, output_format, output, color, show_clean=not quiet)
+    if other:
+        click.echo(f"{len(other)} exchange(s) in {har_file} are not API requests and were left out", err=True)
+    sys.exit(exit_code(results, fail_on))
