@@ -20,7 +20,10 @@ USER = "kbx"
 
 
 def available() -> bool:
-    return (BIN / "initdb").exists() and (BIN / "pg_ctl").exists()
+    found = (BIN / "initdb").exists() and (BIN / "pg_ctl").exists()
+    if not found and os.environ.get("KOPPELBOX_REQUIRE_POSTGRES"):
+        raise RuntimeError(f"PostgreSQL 15 is required (KOPPELBOX_REQUIRE_POSTGRES) but {BIN} has no initdb")
+    return found
 
 
 def _free_port() -> int:

@@ -21,6 +21,8 @@ ENVVARS = {
     "quiet": "KOPPELBOX_QUIET",
     "log_format": "KOPPELBOX_LOG_FORMAT",
     "color": "KOPPELBOX_COLOR",
+    "state": "KOPPELBOX_STATE",
+    "workers": "KOPPELBOX_WORKERS",
 }
 
 
@@ -46,6 +48,8 @@ def test_envvars_set_the_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
         "KOPPELBOX_QUIET": "true",
         "KOPPELBOX_LOG_FORMAT": "json",
         "KOPPELBOX_COLOR": "never",
+        "KOPPELBOX_STATE": "sqlite:///state.db",
+        "KOPPELBOX_WORKERS": "3",
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
@@ -61,6 +65,8 @@ def test_envvars_set_the_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
             "quiet": True,
             "log_format": "json",
             "color": "never",
+            "state": "sqlite:///state.db",
+            "workers": 3,
         }
     monkeypatch.setenv("KOPPELBOX_PORT", "99999")
     with pytest.raises(click.BadParameter, match="99999"):

@@ -21,7 +21,7 @@ from rich.table import Table
 
 if TYPE_CHECKING:  # `serve` prints credentials and must not pay for the report machinery at start-up
     from koppelbox.conformance.verdicts import Report
-    from koppelbox.store import Store
+    from koppelbox.store.interfaces import StoreBackend
     from koppelbox.validator.results import FileResult
 
 _MARKS = {
@@ -197,7 +197,7 @@ def status_styler(color: str, *, stderr: bool = False) -> Callable[[int, str], s
 # --- credentials (`serve`, `tokens`) ---------------------------------------------------------------------
 
 
-def credentials(store: Store) -> dict[str, Any]:
+def credentials(store: StoreBackend) -> dict[str, Any]:
     return {
         "admin_token": store.identity.admin_token,
         "token_url": "/sandbox/oauth2/token",

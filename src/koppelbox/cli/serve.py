@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
+import os
 import socket
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
-from koppelbox.cli.options import load_store, store_options
+from koppelbox.cli.options import load_store, open_state, shown, state_in_memory, store_options
 from koppelbox.cli.output import COLOR_CHOICE, credentials, make_console, print_credentials, status_styler
 from koppelbox.contracts import discover
 from koppelbox.journal import DEFAULT_CAPACITY as DEFAULT_JOURNAL_SIZE
 from koppelbox.journal.access import AccessRecord, AccessSink, json_line, text_line
-from koppelbox.server.app import DEFAULT_MAX_BODY_BYTES, create_app
+from koppelbox.server.app import DEFAULT_MAX_BODY_BYTES, SandboxApp, create_app
+from koppelbox.store.interfaces import StoreBackend
 
 
 @click.command()
@@ -80,6 +84,24 @@ from koppelbox.server.app import DEFAULT_MAX_BODY_BYTES, create_app
     envvar="KOPPELBOX_COLOR",
     show_envvar=True,
 )
+@click.option(
+    "--state",
+    metavar="URL",
+    default=None,
+    help="Keep the data in a database instead of memory: sqlite:///path/file.db (one machine) or "
+    "postgresql://user:password@host/db (several workers or hosts). See docs/hosting.md.",
+    envvar="KOPPELBOX_STATE",
+    show_envvar=True,
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Worker processes on the one port; more than 1 needs --state with a database file or server.",
+    envvar="KOPPELBOX_WORKERS",
+    show_envvar=True,
+)
 def serve(
     host: str,
     port: int,
@@ -91,6 +113,8 @@ def serve(
     quiet: bool,
     log_format: str,
     color: str,
+    state: str | None,
+    workers: int,
 ) -> None:
     """Serve every API in openapi/ under its own prefix, over the seeded in-memory store.
 
@@ -99,23 +123,30 @@ def serve(
     aside) on standard output: method, path, status, milliseconds, client, scenario, findings."""
     import uvicorn
 
+    check_workers(state, workers)
     sock = bind(host, port)
     port = sock.getsockname()[1]  # the port given, or the one the system chose for --port 0
-    store = load_store(fixtures, seed)
-    app = create_app(
-        store,
-        max_body_bytes=max_body_bytes,
-        validate_responses=validate_responses,
-        journal_size=journal_size,
-        access_log=None if quiet else access_log(log_format, color),
+    # Opened here also with workers: the schema is migrated and the seed stored once, before any starts.
+    store = load_store(fixtures, seed) if state is None else open_state(state, fixtures, seed)
+    settings = WorkerSettings(
+        host,
+        fixtures,
+        seed,
+        max_body_bytes,
+        validate_responses,
+        journal_size,
+        quiet,
+        log_format,
+        color,
+        state,
     )
-    from koppelbox.web import mount as mount_inspector
-
-    mount_inspector(app, host=host)  # open on loopback; elsewhere it asks for the admin token
+    app = build_app(store, settings) if workers == 1 else None
     # Off a terminal nothing is wrapped; with JSON lines, standard output carries those lines alone.
     console = make_console(color, stderr=log_format == "json")
     base = f"http://{host}:{port}"
     console.print(f"[bold]koppelbox sandbox[/bold] on {base} (seed {seed})")
+    if state is not None:
+        console.print(f"  {'State':<48} {shown(state)}, {workers} worker{'s' if workers > 1 else ''}")
     console.print(f"  {'Web inspector (the school and the journal)':<48} {base}/")
     for spec in discover():
         console.print(f"  {spec.title:<48} {base}{spec.prefix}   docs: {base}{spec.prefix}/ui/")
@@ -123,6 +154,9 @@ def serve(
     # What exists now (contracts, compiled validators, seed data) lives as long as the process: keep it
     # out of the collector's full passes, each of which would otherwise walk it and stall every request.
     gc.freeze()
+    if app is None:
+        serve_workers(sock, settings, workers, store)
+        return
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends it quietly, as uvicorn.run does
         server.run(sockets=[sock])  # the socket bound above: no window in which another process takes it
@@ -131,6 +165,79 @@ def serve(
 
 
 CANNOT_BIND = 3  # as uvicorn's own exit code for a server that could not start
+# The options a worker process builds its app from (workers are started afresh and import the factory).
+WORKER_SETTINGS = "KOPPELBOX_WORKER_SETTINGS"
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    host: str
+    fixtures: Path | None
+    seed: int
+    max_body_bytes: int
+    validate_responses: bool
+    journal_size: int
+    quiet: bool
+    log_format: str
+    color: str
+    state: str | None
+
+
+def check_workers(state: str | None, workers: int) -> None:
+    """Several workers share one truth only through a database: refuse them without one."""
+    if workers > 1 and (state is None or state_in_memory(state)):
+        raise click.UsageError(
+            "--workers above 1 needs --state with PostgreSQL (postgresql://...) or an SQLite file "
+            "(sqlite:///path/file.db): the in-memory store lives inside one process, and every worker "
+            "would serve a world of its own."
+        )
+
+
+def build_app(store: StoreBackend, settings: WorkerSettings) -> SandboxApp:
+    app = create_app(
+        store,
+        max_body_bytes=settings.max_body_bytes,
+        validate_responses=settings.validate_responses,
+        journal_size=settings.journal_size,
+        access_log=None if settings.quiet else access_log(settings.log_format, settings.color),
+    )
+    from koppelbox.web import mount as mount_inspector
+
+    mount_inspector(app, host=settings.host)  # open on loopback; elsewhere it asks for the admin token
+    return app
+
+
+def worker_app() -> SandboxApp:
+    """The app factory each worker process calls (`uvicorn ...:worker_app --factory`): the same app as a
+    single process builds, over the database the parent opened (and migrated and seeded)."""
+    raw = json.loads(os.environ[WORKER_SETTINGS])
+    settings = WorkerSettings(**{**raw, "fixtures": Path(raw["fixtures"]) if raw["fixtures"] else None})
+    assert settings.state is not None
+    app = build_app(open_state(settings.state, settings.fixtures, settings.seed), settings)
+    gc.freeze()
+    return app
+
+
+def serve_workers(sock: socket.socket, settings: WorkerSettings, workers: int, store: StoreBackend) -> None:
+    """Uvicorn's supervisor: `workers` processes accept on the one bound socket, each building its app with
+    `worker_app`; a worker that dies is replaced. The parent serves nothing and holds no connection."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    close = getattr(store, "close", None)
+    if close is not None:
+        close()  # the parent's pool: workers open their own
+    values = {**settings.__dict__, "fixtures": str(settings.fixtures) if settings.fixtures else None}
+    os.environ[WORKER_SETTINGS] = json.dumps(values)
+    config = uvicorn.Config(
+        "koppelbox.cli.serve:worker_app",
+        factory=True,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        Multiprocess(config, sockets=[sock]).run()
 
 
 def access_log(log_format: str, color: str) -> AccessSink:

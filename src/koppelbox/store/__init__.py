@@ -79,6 +79,9 @@ class Store:
                 raise reload.invalid(directory, exc) from exc
             self._source = (directory, seed, now)
 
+    def check(self) -> None:
+        """Ready whenever the process runs: nothing outside it to wait for."""
+
 
 if TYPE_CHECKING:
 

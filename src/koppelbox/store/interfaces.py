@@ -160,6 +160,11 @@ class StoreBackend(Protocol):
         """Back to the seeded state: data and issued tokens. Static tokens keep working."""
         ...
 
+    def check(self) -> None:
+        """Readiness (`/health`): raise a 503 `DomainError` when the storage cannot serve now (a database
+        that does not answer); the in-memory store always can."""
+        ...
+
 
 # The tenant every sandbox has, served at `/`: the world `koppelbox serve` builds, exactly as without
 # tenants. It cannot be created or dropped.

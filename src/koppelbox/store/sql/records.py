@@ -32,6 +32,7 @@ from koppelbox.store.sql.schema import (
     aanmeld_schools,
 )
 
+_UNKNOWN = object()  # the lowest free stamnummer, not yet asked for in this unit
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -80,6 +81,7 @@ class SqlSchoolRecords:
         self._brin = brin
         self._config = config
         self._next_parent = next_parent
+        self._free: object = _UNKNOWN
         school = self._where
         self._pupils: _LazyMap[int, Pupil] = _LazyMap(
             lambda n: self._pupil_row(aanmeld_pupils.c.stamnummer == n),
@@ -220,11 +222,29 @@ class SqlSchoolRecords:
         return {r.stamnummer for r in rows}
 
     def lowest_free_stamnummer(self) -> int | None:
+        # Asked twice per enrolment (the range check, then the new pupil): kept until the next change.
+        if self._free is _UNKNOWN:
+            self._free = self._lowest_free()
+        return self._free  # type: ignore[return-value]
+
+    def _lowest_free(self) -> int | None:
         low, high = self._config.laagste, self._config.hoogste
         if low > high:
             return None
-        if not self._taken(low):
+        in_range = (
+            *self._where(aanmeld_pupils),
+            aanmeld_pupils.c.stamnummer >= low,
+            aanmeld_pupils.c.stamnummer <= high,
+        )
+        taken, bottom, top = self._c.execute(
+            select(
+                func.count(), func.min(aanmeld_pupils.c.stamnummer), func.max(aanmeld_pupils.c.stamnummer)
+            ).where(*in_range)
+        ).one()
+        if not taken or bottom > low:
             return low
+        if taken == top - low + 1:  # no gap (the usual case): one index scan, no join
+            return None if top >= high else int(top) + 1
         # The lowest taken number in the range whose successor is free: the first gap (or the end).
         p = aanmeld_pupils.alias("p")
         q = aanmeld_pupils.alias("q")
@@ -241,16 +261,6 @@ class SqlSchoolRecords:
             )
         ).scalar()
         return None if found is None else int(found)
-
-    def _taken(self, stamnummer: int) -> bool:
-        return (
-            self._c.execute(
-                select(aanmeld_pupils.c.stamnummer).where(
-                    *self._where(aanmeld_pupils), aanmeld_pupils.c.stamnummer == stamnummer
-                )
-            ).first()
-            is not None
-        )
 
     def snapshot(self) -> SchoolSnapshot:
         return SchoolSnapshot(
@@ -270,6 +280,7 @@ class SqlSchoolRecords:
             .values(config=codec.config_json(config))
         )
         self._config = config
+        self._free = _UNKNOWN
 
     def add_pupil(self, pupil: Pupil) -> None:
         if pupil.stamnummer in self._pupils:
@@ -285,6 +296,7 @@ class SqlSchoolRecords:
             )
         )
         self._pupils.put(pupil.stamnummer, pupil)
+        self._free = _UNKNOWN
 
     def _save_pupil(self, pupil: Pupil) -> None:
         self._c.execute(
@@ -391,6 +403,7 @@ class SqlSchoolRecords:
         for document_id in pupil.documenten:
             self._documents.put(document_id, None)
         self._pupils.put(stamnummer, None)
+        self._free = _UNKNOWN
         for parent_id in pupil.ouders:
             if not self.children_of(parent_id):
                 self._c.execute(

@@ -14,6 +14,8 @@ Response = tuple[Any, int, dict[str, str]] | tuple[Any, int]
 
 
 async def get_health() -> Response:
+    # Readiness: a database that does not answer makes this a 503 (a load balancer stops sending here).
+    current().store.check()
     # What this app serves, not what is on disk now: a contract added after start-up is not mounted.
     return {"status": "ok", "version": version(), "apis": current().apis}, 200
 
