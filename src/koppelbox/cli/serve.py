@@ -127,7 +127,11 @@ def serve(
     sock = bind(host, port)
     port = sock.getsockname()[1]  # the port given, or the one the system chose for --port 0
     # Opened here also with workers: the schema is migrated and the seed stored once, before any starts.
-    store = load_store(fixtures, seed) if state is None else open_state(state, fixtures, seed)
+    try:
+        store = load_store(fixtures, seed) if state is None else open_state(state, fixtures, seed)
+    except BaseException:
+        sock.close()
+        raise
     settings = WorkerSettings(
         host,
         fixtures,
