@@ -71,14 +71,58 @@ def test_client_secret_post_issues_a_working_token(client: TestClient) -> None:
     form = {**GRANT, "client_id": "partner-kompas", "client_secret": "kompas-secret"}
     response = client.post(TOKEN_URL, data=form)
     assert response.status_code == 200
-    assert client.get(ORGS, headers=bearer(response.json()["access_token"])).status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    body = response.json()
+    assert (body["token_type"], body["expires_in"]) == ("Bearer", 3600)
+    assert body["scope"] == "wimpel.organisations.read wimpel.organisations.write"
+    listed = client.get(ORGS, headers=bearer(body["access_token"]))
+    assert [o["id"] for o in listed.json()] == ["96WD"]  # the token is partner-kompas's
+
+
+@pytest.mark.parametrize(
+    ("form", "headers", "error"),
+    [
+        ({"client_id": "partner-kompas"}, {}, "invalid_client"),  # no secret: refused, not a 500
+        ({"client_id": "partner-kompas", "client_secret": "wrong"}, {}, "invalid_client"),
+        ({"client_id": "partner-kompas"}, basic("partner-kompas", "kompas-secret"), "invalid_request"),
+        ({"client_secret": "kompas-secret"}, basic("partner-kompas", "kompas-secret"), "invalid_request"),
+        ({}, bearer(base64.b64encode(b"partner-kompas:kompas-secret").decode()), "invalid_client"),
+        ({}, {"Authorization": "Digest username=partner-kompas"}, "invalid_client"),
+        ({}, {"Authorization": "Basic " + base64.b64encode(b"partner-kompas").decode()}, "invalid_client"),
+        ({}, {"Authorization": "Basic cGFydG5lci1rb21wYXM6a29tcGFzLXNlY3JldA!="}, "invalid_client"),
+    ],
+    ids=[
+        "post-without-secret",
+        "post-wrong-secret",
+        "basic-plus-form-client-id",
+        "basic-plus-form-secret",
+        "bearer-carrying-credentials",
+        "other-scheme",
+        "basic-without-colon",
+        "outside-base64",
+    ],
+)
+def test_one_client_authentication_per_request_rfc_6749_2_3(
+    client: TestClient, form: dict[str, str], headers: dict[str, str], error: str
+) -> None:
+    response = client.post(TOKEN_URL, data={**GRANT, **form}, headers=headers)
+    assert (response.status_code, response.json()["error"]) == (
+        401 if error == "invalid_client" else 400,
+        error,
+    )
+    assert "access_token" not in response.json()
+    if error == "invalid_client":
+        assert response.headers["www-authenticate"] == 'Basic realm="koppelbox"'
 
 
 def test_basic_credentials_are_form_urlencoded_per_rfc_6749(client: TestClient) -> None:
     # RFC 6749 §2.3.1 encodes id and secret before joining them; `docs-example` has a plain secret,
     # so an encoded and an unencoded form must both work for it.
-    response = client.post(TOKEN_URL, data=GRANT, headers=basic("docs%2Dexample", "docs-example-secret"))
-    assert response.status_code == 200
+    for client_id in ("docs%2Dexample", "docs-example"):
+        response = client.post(TOKEN_URL, data=GRANT, headers=basic(client_id, "docs-example-secret"))
+        assert response.status_code == 200
+        listed = client.get(ORGS, headers=bearer(response.json()["access_token"])).json()
+        assert [(o["id"], o["sourceId"]) for o in listed] == [("16SK", "xgQQXg3hrtjh7AvZ")]  # docs-example's
 
 
 def test_requested_scope_narrows_the_token(client: TestClient) -> None:
