@@ -193,3 +193,19 @@ def test_a_partners_markup_is_shown_literally_and_never_runs(page: Page, base: s
     row.get_by_role("link").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(XSS)
     assert page.locator("img").count() == 0  # and the page fixture saw no dialog
+
+
+def test_the_pages_work_with_the_keyboard(page: Page) -> None:
+    page.goto("/")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Naar de inhoud")
+    page.keyboard.press("Enter")
+    expect(page.locator(":focus")).to_have_attribute("id", "main")
+    page.get_by_role("link", name="Edu-V").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Edu-V")
+    shoot(page, "eduv")
+    link = page.get_by_role("link", name=re.compile("medewerkers van 16SK voor consumer-sleutelbos"))
+    link.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("table").first).to_contain_text("familyName")

@@ -6,6 +6,7 @@ list, with their history. The answers are the store's own (`EduvBackend.employee
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -57,10 +58,16 @@ def _visible(scopes: frozenset[str] | list[str]) -> list[str]:
 async def eduv_index(request: Request) -> Response:
     site = _site(request)
     consents = _consents(site)
+    now = datetime.now(UTC)
     consumers = []
     for client in _clients(site, "eduv."):
         tokens = [
-            {"token": t.token, "scopes": sorted(t.scopes), "visible": _visible(sorted(t.scopes))}
+            {
+                "token": t.token,
+                "scopes": sorted(t.scopes),
+                "visible": _visible(sorted(t.scopes)),
+                "expired": t.expired(now),
+            }
             for t in site.store.identity.static_tokens(client.id)
         ]
         consumers.append(
