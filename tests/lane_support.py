@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 import koppelbox.store.aanmeld as aanmeld_store
 import koppelbox.store.identity as identity_store
+import koppelbox.store.tenants as tenants_store
 from koppelbox.server.lane import FastLane
 
 R = TypeVar("R")
@@ -75,6 +76,7 @@ def with_and_without_lane(run: Callable[[bool], R]) -> tuple[R, R]:
         patch.setattr(aanmeld_store, "_new_id", fake.new_id)
         secrets = SimpleNamespace(token_urlsafe=fake.token_urlsafe, token_hex=fake.token_hex)
         patch.setattr(identity_store, "secrets", secrets)
+        patch.setattr(tenants_store, "secrets", secrets)  # a tenant's credentials
         with_lane = run(True)
         assert len(lanes) == 1, "the app with the lane did not build exactly one lane"
         fake.restart()

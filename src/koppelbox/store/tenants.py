@@ -127,14 +127,17 @@ class MemoryTenants:
         self,
         default: StoreBackend,
         *,
-        clock: Clock = utc_now,
+        clock: Clock | None = None,
         build: Callable[[Fixtures], StoreBackend] | None = None,
     ) -> None:
-        self._clock = clock
+        # The default store's clock when it has one (the in-memory `Store`): a test's fake time is the
+        # registry's too.
+        found: Clock = getattr(default, "clock", utc_now)
+        self._clock = clock or found
         self._build = build or self._store
         self._lock = threading.Lock()
         default_info = TenantInfo(
-            DEFAULT_TENANT, rfc3339(clock()), f"sandbox fixtures, seed {default.fixtures.seed}"
+            DEFAULT_TENANT, rfc3339(self._clock()), f"sandbox fixtures, seed {default.fixtures.seed}"
         )
         self._worlds: dict[str, tuple[TenantInfo, StoreBackend]] = {DEFAULT_TENANT: (default_info, default)}
 
