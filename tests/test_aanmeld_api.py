@@ -197,24 +197,55 @@ def test_documents_uploaded_later_land_on_the_same_pupil(client: TestClient) -> 
 
 
 @pytest.mark.parametrize(
-    ("headers", "parts", "status"),
+    ("headers", "parts", "status", "code", "fields"),
     [
         (
             s.AANMELDLOKET,
             {"bestand": ("a.pdf", s.PDF, "application/pdf")},
             404,
+            "enrolment_unknown",
+            [],
         ),  # another partner's enrolment
-        (s.INSCHRIJFWIJZER, {"bestand": ("a.pdf", s.PDF, "image/png")}, 422),
-        (s.INSCHRIJFWIJZER, {"bestand": ("a.pdf", s.PDF, "application/octet-stream")}, 400),
-        (s.INSCHRIJFWIJZER, {"bestand": ("a.pdf", s.PDF, "application/pdf"), "type": "text/plain"}, 400),
-        ({}, {"bestand": ("a.pdf", s.PDF, "application/pdf")}, 401),
+        (
+            s.INSCHRIJFWIJZER,
+            {"bestand": ("a.pdf", s.PDF, "image/png")},
+            422,
+            "document_type_mismatch",
+            ["bestand"],
+        ),
+        (
+            s.INSCHRIJFWIJZER,
+            {"bestand": ("a.pdf", s.PDF, "application/octet-stream")},
+            400,
+            "invalid_request",
+            ["type"],
+        ),
+        (
+            s.INSCHRIJFWIJZER,
+            {"bestand": ("a.pdf", s.PDF, "application/pdf"), "type": "text/plain"},
+            400,
+            "invalid_request",
+            ["type"],
+        ),
+        ({}, {"bestand": ("a.pdf", s.PDF, "application/pdf")}, 401, "unauthorized", []),
     ],
+    ids=["other-partner", "content-not-declared-type", "no-type", "type-not-accepted", "no-token"],
 )
 def test_refused_uploads(
-    client: TestClient, headers: dict[str, str], parts: dict[str, Any], status: int
+    client: TestClient,
+    headers: dict[str, str],
+    parts: dict[str, Any],
+    status: int,
+    code: str,
+    fields: list[str],
 ) -> None:
     enrolment_id = client.post(ENROL, json=s.enrolment(), headers=s.INSCHRIJFWIJZER).json()["aanmeldingId"]
-    assert upload(client, enrolment_id, headers, **parts).status_code == status
+    response = upload(client, enrolment_id, headers, **parts)
+    assert (response.status_code, response.json()["code"]) == (status, code)
+    assert [e["field"] for e in response.json()["errors"]] == fields
+    card = client.get(f"{s.school_path()}/leerlingen/26007", headers=ADMIN).json()
+    assert card["aanmeldingsdocumenten"] == []  # nothing was stored
+    assert [e["documenten"] for e in card["aanmeldingen"]] == [[]]
 
 
 def test_an_upload_to_an_unknown_enrolment_is_a_404(client: TestClient) -> None:
