@@ -41,7 +41,10 @@ def test_reset_endpoint_restores_data_and_drops_issued_tokens(client: TestClient
 
 
 def test_reset_needs_the_admin_token(client: TestClient) -> None:
-    assert client.post("/sandbox/reset", headers=KOMPAS).status_code == 401
+    client.delete(f"{ORGS}/96WD", headers=KOMPAS)
+    refused = client.post("/sandbox/reset", headers=KOMPAS)
+    assert (refused.status_code, refused.json()["code"]) == (401, "unauthorized")
+    assert client.get(ORGS, headers=KOMPAS).json() == []  # the deletion was not undone
 
 
 def test_reset_from_python(store: Store) -> None:

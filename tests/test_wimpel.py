@@ -164,7 +164,11 @@ def test_update_refuses_any_field_but_source_id(client: TestClient, field: str) 
 
 
 def test_update_of_unknown_organisation_is_404(client: TestClient) -> None:
-    assert client.put(f"{BASE}/00XX", json={"sourceId": "x"}, headers=NOORDSTAR).status_code == 404
+    before = client.get(BASE, headers=NOORDSTAR).json()
+    response = client.put(f"{BASE}/00XX", json={"sourceId": "x"}, headers=NOORDSTAR)
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+    assert "00XX" in response.json()["message"]
+    assert client.get(BASE, headers=NOORDSTAR).json() == before  # a PUT never creates
 
 
 def test_delete_removes_the_organisation_and_its_history(client: TestClient) -> None:
