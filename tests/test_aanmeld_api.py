@@ -352,8 +352,11 @@ def test_delete_an_api_pupil_then_the_partner_sends_again(client: TestClient) ->
 
 
 def test_the_control_plane_needs_the_admin_token(client: TestClient) -> None:
-    assert client.get(s.school_path(), headers=s.INSCHRIJFWIJZER).status_code == 401
-    assert client.get("/sandbox/aanmeld/scholen/12AB", headers=ADMIN).status_code == 404
+    refused = client.get(s.school_path(), headers=s.INSCHRIJFWIJZER)
+    assert (refused.status_code, refused.json()["code"]) == (401, "unauthorized")
+    assert "brin" not in refused.json()  # nothing of the school's configuration
+    unknown = client.get("/sandbox/aanmeld/scholen/12AB", headers=ADMIN)
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "school_unknown")
 
 
 def test_reset_brings_back_the_seed(client: TestClient) -> None:
