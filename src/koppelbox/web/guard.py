@@ -20,6 +20,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from koppelbox.conformance.local import is_loopback
+
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -56,6 +58,22 @@ class Guard:
                 message = {**message, "headers": [*kept, *HEADERS]}
             await send(message)
 
+        if self.open_access and not _loopback_host(scope):
+            # Bound to loopback, yet asked for under another name: a page of another site whose name now
+            # resolves to 127.0.0.1 (DNS rebinding). Browsers cannot forge Host, so this shuts it out.
+            body = b"The inspector on a loopback address answers only to a loopback host name.\n"
+            await secured(
+                {
+                    "type": "http.response.start",
+                    "status": 403,
+                    "headers": [
+                        (b"content-type", b"text/plain; charset=utf-8"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
         if not self.open_access and not self.authorised(scope):
             body = b"The inspector needs the sandbox admin token as the password (see `koppelbox tokens`).\n"
             await secured(
@@ -104,6 +122,12 @@ class Guard:
 
 
 _OURS = {name for name, _ in HEADERS}
+
+
+def _loopback_host(scope: Scope) -> bool:
+    host = dict(scope.get("headers", [])).get(b"host", b"").decode("latin-1")
+    name = host[1 : host.find("]")] if host.startswith("[") else host.rpartition(":")[0] or host
+    return is_loopback(name)
 
 
 class Csrf:

@@ -9,23 +9,12 @@ APIs' JSON formats never meet them.
 
 from __future__ import annotations
 
-import ipaddress
-
 from connexion.middleware import MiddlewarePosition
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from koppelbox.conformance.local import is_loopback
 from koppelbox.server.app import SandboxApp
 from koppelbox.web.pages import PREFIX, build
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `serve --host` keeps the sandbox on this machine: then the inspector is open."""
-    if host.lower() in ("localhost", "localhost.", "ip6-localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # a host name: it may resolve to anything, so it is treated as reachable
 
 
 def mount(app: SandboxApp, *, host: str = "127.0.0.1") -> None:
