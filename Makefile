@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test lint bench clean
+.PHONY: serve test lint bench mutate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(ARGS)
+
+# Mutation testing of rules/ and validator/ (docs/testing.md): a score per module and every survivor.
+# Niced, incremental in ./mutants (git-ignored); src/ is never changed. ARGS: mutant globs, --sample ...
+mutate: $(STAMP)
+	$(BIN)/python -m tests.mutation $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
