@@ -6,7 +6,10 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import signal
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -100,6 +103,14 @@ def test_the_request_reaches_the_upstream_byte_for_byte(wrong: tuple[str, WrongU
         assert sent[name.lower()] == value  # credentials untouched
     assert "user-agent" in sent
     assert "httpx" in sent["user-agent"]
+
+
+def test_the_path_keeps_its_encoding(wrong: tuple[str, WrongUpstream]) -> None:
+    upstream, app = wrong
+    with proxying("wimpel", upstream) as (proxy, _):
+        httpx.get(f"{proxy}/wimpel/v1/organisations/16S%4B?x=%C3%A9+1", headers=NOORDSTAR)
+    assert app.received[-1].raw_path == b"/v1/organisations/16S%4B"
+    assert app.received[-1].query_string == b"x=%C3%A9+1"
 
 
 def test_credentials_pass_through_and_are_never_stored(sandbox: Sandbox) -> None:
@@ -325,3 +336,33 @@ def test_the_command_keeps_the_journal_on_this_machine_unless_given_a_token() ->
     )
     assert result.exit_code == 2
     assert "admin token" in result.output
+
+
+@pytest.mark.slow  # a real process: the command as a vendor starts it
+def test_the_command_says_what_it_did_with_each_request(wrong: tuple[str, WrongUpstream]) -> None:
+    upstream, _ = wrong
+    port = free_port()
+    command = [sys.executable, "-m", "koppelbox", "proxy", "--api", "wimpel", "--upstream", upstream]
+    command += ["--port", str(port), "--guard", "--client", "partner-noordstar"]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                answer = httpx.post(
+                    f"http://127.0.0.1:{port}/wimpel/v1/organisations", json={"name": 5}, headers=NOORDSTAR
+                )
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        listed = httpx.get(f"http://127.0.0.1:{port}/wimpel/v1/organisations", headers=NOORDSTAR)
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    assert answer.status_code == 400
+    # the upstream's own Server and Date, and none of the proxy's besides
+    assert listed.headers.get_list("server") == ["uvicorn"]
+    assert len(listed.headers.get_list("date")) == 1
+    assert "REFUSED   400 POST /wimpel/v1/organisations  (3 finding(s))" in stderr
+    assert "forwarded 200 GET /wimpel/v1/organisations  (" in stderr
+    assert "drift" in stderr

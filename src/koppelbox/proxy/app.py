@@ -37,7 +37,7 @@ import zlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 import httpx
 from starlette.types import Message, Receive, Scope, Send
@@ -335,7 +335,7 @@ class ProxyApp:
 
         url = self.upstream.copy_with(
             raw_path=self.upstream.raw_path.split(b"?")[0].rstrip(b"/")
-            + scope.get("raw_path", path.encode())[len(self.prefix) :]
+            + _raw_below(scope, self.prefix, below)
             + (b"?" + scope["query_string"] if scope.get("query_string") else b"")
         )
         forwarded = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP]
@@ -521,6 +521,15 @@ async def _rest(first: bytes, receive: Receive, sizes: list[int]) -> AsyncIterat
             yield chunk
         if not message.get("more_body", False):
             return
+
+
+def _raw_below(scope: Scope, prefix: str, below: str) -> bytes:
+    """The path below the prefix exactly as the client encoded it (`%2F` stays `%2F`); re-encoded from the
+    decoded path only when the client encoded the prefix itself (`/w%69mpel/...`)."""
+    raw: bytes = scope.get("raw_path") or b""
+    if raw.startswith(prefix.encode()):
+        return raw[len(prefix) :]
+    return quote(below).encode("ascii")
 
 
 def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
