@@ -19,6 +19,7 @@ from koppelbox.server.app import create_app
 from koppelbox.store import Store
 from koppelbox.store.interfaces import StoreBackend
 from koppelbox.store.sql import SqlStore
+from koppelbox.store.sql.tenants import SqlTenants
 from tests import postgres
 from tests.support import FakeClock
 
@@ -65,7 +66,10 @@ class Backends:
         if kind == "memory":
             return memory_app
         if kind not in self._apps:
-            self._apps[kind] = create_app(self._stores[kind], validate_responses=True)
+            store = self._stores[kind]
+            assert isinstance(store, SqlStore)
+            # As `serve --state` builds it: the tenant registry in the same database.
+            self._apps[kind] = create_app(store, validate_responses=True, tenants=SqlTenants(store))
         return self._apps[kind]
 
     def close(self) -> None:

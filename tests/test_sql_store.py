@@ -72,3 +72,30 @@ def test_an_unreachable_database_is_named_without_its_password() -> None:
 def test_a_state_url_it_cannot_use(url: str) -> None:
     with pytest.raises(StateUrlError):
         engines.parse(url)
+
+
+def test_tenants_live_in_the_database_for_every_worker(tmp_path: Path) -> None:
+    from koppelbox.store.sql.tenants import SqlTenants
+    from koppelbox.store.tenants import TenantExists, tenant_fixtures
+
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    first, second = SqlStore.open(url), SqlStore.open(url)  # two workers
+    here, there = SqlTenants(first), SqlTenants(second)
+    created = here.create("acme", tenant_fixtures(first.fixtures, "acme"), "sandbox fixtures, seed 0")
+    receipt = created.aanmeld.enrol(IW, s.enrolment())
+    with pytest.raises(TenantExists):
+        there.create("acme", tenant_fixtures(second.fixtures, "acme"), "again")
+
+    seen = there.world("acme")  # built by the other worker from the row: same credentials, same data
+    assert seen is not None
+    assert seen.identity.admin_token == created.identity.admin_token != first.identity.admin_token
+    assert seen.aanmeld.records.school_of_enrolment(receipt.id) == "99XA"
+    assert first.aanmeld.records.school_of_enrolment(receipt.id) is None  # the default tenant sees nothing
+    assert [t.id for t in there.tenants()] == ["default", "acme"]
+
+    seen.reset()  # one tenant's reset leaves the others alone
+    assert seen.aanmeld.records.school_of_enrolment(receipt.id) is None
+    assert here.drop("acme")
+    assert there.info("acme") is None
+    first.close()
+    second.close()

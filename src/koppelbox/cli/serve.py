@@ -198,8 +198,16 @@ def check_workers(state: str | None, workers: int) -> None:
 
 
 def build_app(store: StoreBackend, settings: WorkerSettings) -> SandboxApp:
+    tenants = None
+    if settings.state is not None:  # the registry in the same database: every worker sees every tenant
+        from koppelbox.store.sql import SqlStore
+        from koppelbox.store.sql.tenants import SqlTenants
+
+        assert isinstance(store, SqlStore)
+        tenants = SqlTenants(store)
     app = create_app(
         store,
+        tenants=tenants,
         max_body_bytes=settings.max_body_bytes,
         validate_responses=settings.validate_responses,
         journal_size=settings.journal_size,

@@ -9,12 +9,13 @@ is read from the fixtures by every worker and not stored: every worker reads the
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, delete, insert
+from sqlalchemy import Connection, Engine, delete, insert, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from koppelbox.resources import fixtures_dir
@@ -28,7 +29,10 @@ from koppelbox.store.sql import engine as engines
 from koppelbox.store.sql.engine import DatabaseUnavailable, StateUrlError
 from koppelbox.store.sql.identity import SqlIdentityStore
 from koppelbox.store.sql.records import SqlAanmeldRecords, seed_school
-from koppelbox.store.sql.schema import TENANT_TABLES, tenants
+
+# Aliased: `tenants` is also the name of this package's registry module, which would replace it.
+from koppelbox.store.sql.schema import TENANT_TABLES
+from koppelbox.store.sql.schema import tenants as tenant_rows
 from koppelbox.store.sql.wimpel import SqlOrganisationStore
 
 __all__ = ["DEFAULT_TENANT", "DatabaseUnavailable", "SqlStore", "StateUrlError"]
@@ -41,17 +45,34 @@ class SqlStore:
     eduv: EmployeeDirectory
 
     def __init__(
-        self, engine: Engine, fixtures: Fixtures, clock: Clock = utc_now, tenant: str = DEFAULT_TENANT
+        self,
+        engine: Engine,
+        fixtures: Fixtures,
+        clock: Clock = utc_now,
+        tenant: str = DEFAULT_TENANT,
+        *,
+        source: str = "",
+        new: bool = False,
     ) -> None:
-        """A store over a migrated database; seeds the tenant from `fixtures` unless it is seeded already
-        (by another worker, or before a restart: then its data is kept as it was)."""
+        """A store over a migrated database; registers and seeds the tenant from `fixtures` unless it is
+        there already (another worker, or a restart: then its data is kept as it was). With `new`, a
+        tenant that is there already is an `IntegrityError` (the registry's "exists")."""
         self.engine = engine
         self.clock = clock
         self.tenant = tenant
         self._reset_lock = threading.Lock()
         self._source: tuple[Path, int, reload.Stamp] | None = None
         self._use(fixtures)
-        self._guarded(lambda connection: self._seed(connection, fixtures), once=True)
+
+        def register(connection: Connection) -> None:
+            # The primary key of `kbx_tenants` makes a second worker's insert wait for this transaction,
+            # then fail: a tenant is seeded once.
+            connection.execute(
+                insert(tenant_rows).values(tenant=tenant, seeded_at=rfc3339(clock()), source=source)
+            )
+            self._seed(connection, fixtures)
+
+        self._guarded(register, once=not new)
 
     @classmethod
     def open(
@@ -94,7 +115,14 @@ class SqlStore:
         )
 
     def _seed(self, connection: Connection, fixtures: Fixtures) -> None:
-        connection.execute(insert(tenants).values(tenant=self.tenant, seeded_at=rfc3339(utc_now())))
+        """The tenant's data from `fixtures`, and what another worker needs to build the same world: the
+        fixtures' directory and seed, and the clients document (a new tenant's credentials are random)."""
+        clients = json.loads(json.dumps(fixtures.get("clients"), default=str))
+        connection.execute(
+            update(tenant_rows)
+            .where(tenant_rows.c.tenant == self.tenant)
+            .values(directory=str(fixtures.directory), seed=fixtures.seed, clients=clients)
+        )
         document = fixtures.get("aanmeld") or {}
         schools = {str(s["id"]): s for s in (fixtures.get("schools") or {}).get("schools", [])}
         for brin, entry in (document.get("schools") or {}).items():
@@ -138,7 +166,7 @@ class SqlStore:
             self._source = (directory, seed, now)
 
     def _reseed(self, connection: Connection, fixtures: Fixtures) -> None:
-        for table in (tenants, *TENANT_TABLES):
+        for table in TENANT_TABLES:
             connection.execute(delete(table).where(table.c.tenant == self.tenant))
         self._seed(connection, fixtures)
 
