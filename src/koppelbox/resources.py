@@ -13,13 +13,20 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def _locate(name: str) -> Path:
-    override = os.environ.get(f"KOPPELBOX_{name.upper()}_DIR")
+    variable = f"KOPPELBOX_{name.upper()}_DIR"
+    override = os.environ.get(variable)
     if override:  # for contract authors trying a changed or extra spec without reinstalling
+        if not Path(override).is_dir():  # never a silent fall back to the shipped copy
+            raise FileNotFoundError(f"{variable} names {override}, which is not a directory")
         return Path(override)
-    for candidate in (_PACKAGE / "_data" / name, _PACKAGE.parents[1] / name):
+    candidates = (_PACKAGE / "_data" / name, _PACKAGE.parents[1] / name)
+    for candidate in candidates:
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError(f"koppelbox cannot find its {name}/ directory (looked next to {_PACKAGE})")
+    looked = " and ".join(str(c) for c in candidates)
+    raise FileNotFoundError(
+        f"koppelbox cannot find its {name}/ directory (looked in {looked}): a broken install?"
+    )
 
 
 def openapi_dir() -> Path:
