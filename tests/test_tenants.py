@@ -396,6 +396,13 @@ def test_a_tenants_pages_and_links_stay_in_the_tenant(client: TestClient) -> Non
     redirect = client.get("/tenants/acme/sandbox", follow_redirects=False)
     assert redirect.status_code == 307
     assert redirect.headers["location"] == "/tenants/acme/sandbox/ui/"
+    # The tenant's Swagger UI loads the tenant's contract, whose server is the tenant: "Try it out" stays.
+    ui = client.get("/tenants/acme/wimpel/ui/")
+    assert ui.status_code == 200
+    assert '"/tenants/acme/wimpel/openapi.json"' in ui.text
+    contract = client.get("/tenants/acme/wimpel/openapi.json").json()
+    assert contract["servers"][0]["url"] == "http://testserver/tenants/acme/wimpel"
+    assert client.get("/wimpel/openapi.json").json()["servers"][0]["url"] == "http://testserver/wimpel"
     health = client.get("/tenants/acme/health")
     assert health.status_code == 200
     assert health.json() == client.get("/health").json()
@@ -491,3 +498,17 @@ def test_concurrent_creates_of_one_id_make_one_tenant() -> None:
     assert tenants.drop("acme")
     assert tenants.world("acme") is None
     assert not tenants.drop("acme")
+
+
+def test_the_web_inspector_is_the_default_tenants_and_not_served_inside_a_tenant() -> None:
+    from koppelbox.web import mount
+
+    app = create_app(Store.from_directory())
+    mount(app, host="127.0.0.1")
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        create(client, "acme")
+        assert client.get("/inspector/journal").status_code == 200
+        for path in ("/tenants/acme/", "/tenants/acme/inspector/journal"):
+            response = client.get(path)
+            assert response.status_code == 404, path
+            assert response.headers["content-type"] == "application/json"

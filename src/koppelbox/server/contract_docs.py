@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from koppelbox import contracts
 from koppelbox.contracts.served import origin, rendered
+from koppelbox.server.integration.docs_routes import TENANT_PREFIX
 
 _MEDIA_TYPES = {"json": b"application/json", "yaml": b"text/yaml; charset=utf-8"}
 
@@ -38,8 +39,9 @@ class ContractDocsMiddleware:
             return
         spec, kind = found
         host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), "")
+        base = root + scope.get(TENANT_PREFIX, "")  # a tenant's contract points at the tenant (tenants.py)
         body = rendered(
-            spec.path, spec.path.stat().st_mtime_ns, origin(scope.get("scheme", ""), host, root), kind
+            spec.path, spec.path.stat().st_mtime_ns, origin(scope.get("scheme", ""), host, base), kind
         )
         headers = [(b"content-type", _MEDIA_TYPES[kind]), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 200, "headers": headers})

@@ -22,6 +22,7 @@ from urllib.parse import quote
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from koppelbox.server.context import SCOPE_KEY, TENANTS_PREFIX, Sandbox
+from koppelbox.server.integration.docs_routes import TENANT_PREFIX
 
 PREFIX = TENANTS_PREFIX
 
@@ -53,6 +54,7 @@ class TenantMiddleware:
             "path": "/" + rest,
             "raw_path": raw_rest or b"/",
             SCOPE_KEY: sandbox,
+            TENANT_PREFIX: prefix,  # for the docs (integration/docs_routes.py, contract_docs.py)
         }
         await self.app(scope, receive, send)
 

@@ -24,6 +24,11 @@ def mount(app: SandboxApp, *, host: str = "127.0.0.1") -> None:
     app.add_middleware(InspectorMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, pages=pages)
 
 
+# Set on a tenant's request by the server's tenant middleware (`/tenants/<id>/...`, docs/hosting.md): the
+# pages show the default tenant's sandbox only, so under a tenant's base URL they are not served.
+_TENANT_PREFIX = "koppelbox.tenant_prefix"
+
+
 def is_page(path: str) -> bool:
     return path == "/" or path == PREFIX or path.startswith(PREFIX + "/")
 
@@ -34,7 +39,7 @@ class InspectorMiddleware:
         self.pages = pages
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and is_page(scope.get("path", "")):
+        if scope["type"] == "http" and is_page(scope.get("path", "")) and _TENANT_PREFIX not in scope:
             await self.pages(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -17,6 +17,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from koppelbox.server.integration.private import route_path
 
+# Set by the tenant middleware (server/tenants.py) on a tenant's request: the `/tenants/<id>` it took off
+# the path. Connexion's docs build their URLs from the root path, so a tenant's docs get it back there.
+TENANT_PREFIX = "koppelbox.tenant_prefix"
+
 
 def docs_paths(docs: SwaggerUIMiddleware) -> tuple[set[str], tuple[str, ...]]:
     """The API base paths, and the literal path prefixes, that a Swagger UI middleware's routes can match.
@@ -47,4 +51,9 @@ class DocsOnlySwaggerUIMiddleware(SwaggerUIMiddleware):  # type: ignore[misc]
             if path not in self._bases and not path.startswith(self._prefixes):
                 await self.app(dict(scope), receive, send)
                 return
+            prefix = scope.get(TENANT_PREFIX)
+            if prefix:  # a tenant's Swagger UI loads the tenant's contract, as seen from its base URL
+                root = scope.get("root_path", "") + prefix
+                raw = prefix.encode() + scope.get("raw_path", scope["path"].encode())
+                scope = {**scope, "root_path": root, "path": prefix + scope["path"], "raw_path": raw}
         await super().__call__(scope, receive, send)
