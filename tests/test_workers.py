@@ -56,7 +56,7 @@ def _free_port() -> int:
 
 
 def _wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 240  # four workers each build the app: slow on a loaded machine
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"serve exited {process.returncode}: {log.read_text()}")

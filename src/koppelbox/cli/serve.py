@@ -247,6 +247,9 @@ def serve_workers(sock: socket.socket, settings: WorkerSettings, workers: int, s
         workers=workers,
         log_level="warning",
         access_log=False,
+        # A worker that does not answer the supervisor's ping in time is killed and replaced: on a busy
+        # machine building the app takes seconds, which uvicorn's 5 s would mistake for a hang.
+        timeout_worker_healthcheck=60,
     )
     with contextlib.suppress(KeyboardInterrupt):
         Multiprocess(config, sockets=[sock]).run()
