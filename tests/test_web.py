@@ -317,6 +317,10 @@ def test_a_form_without_the_token_or_from_another_site_changes_nothing(web: Test
     cross = web.post("/inspector/reset", data={"csrf": token}, headers={"Origin": "https://evil.example"})
     assert cross.status_code == 403
     assert any(p["bron"] == "aanmeld-api" for p in web.app.sandbox.store.aanmeld.pupils("99XA"))  # type: ignore[attr-defined]
+    with TestClient(web.app, base_url=ORIGIN) as other_browser:  # its own cookie, its own token
+        theirs = csrf_of(other_browser.get("/").text)
+    assert theirs != token
+    assert web.post("/inspector/reset", data={"csrf": theirs}, headers={"Origin": ORIGIN}).status_code == 403
     done = web.post(
         "/inspector/reset", data={"csrf": token}, headers={"Origin": ORIGIN}, follow_redirects=False
     )

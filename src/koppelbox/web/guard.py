@@ -1,6 +1,6 @@
 """What keeps the inspector safe whatever a partner sent: a strict Content-Security-Policy on every answer
 (no inline script, nothing from another origin), admin credentials when the sandbox is reachable from
-other machines, and a per-process token plus an Origin check on every form that changes state.
+other machines, and a double-submitted token plus an Origin check on every form that changes state.
 
 Escaping itself is the templates' job (autoescape on, `pages.py`); the policy here is the second wall: even
 markup that slipped through could not run a script.
@@ -12,12 +12,14 @@ import base64
 import binascii
 import hmac
 import logging
+import re
 import secrets
 from collections.abc import Callable
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from koppelbox.conformance.local import is_loopback
@@ -131,11 +133,23 @@ def _loopback_host(scope: Scope) -> bool:
 
 
 class Csrf:
-    """One secret per process, sent in a hidden field of every state-changing form and checked on POST,
-    together with the browser's Origin: a page on another site can neither read nor guess it."""
+    """A double-submitted token: a random value in a cookie (HttpOnly, SameSite=Strict) and the same value
+    in a hidden field of every state-changing form, checked on POST together with the browser's Origin.
+    Another site can neither read the value nor make the browser send the cookie, and any worker process
+    can check it (nothing is kept on the server, so `serve --workers N` needs nothing shared)."""
 
-    def __init__(self, token: str | None = None) -> None:
-        self.token = token or secrets.token_urlsafe(32)
+    COOKIE = "kbx_inspector_csrf"
+    _SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
+
+    def token_for(self, request: Request) -> tuple[str, bool]:
+        """The browser's token, or a new one; and whether it is new (then the page sets the cookie)."""
+        sent = request.cookies.get(self.COOKIE, "")
+        if self._SHAPE.fullmatch(sent):
+            return sent, False
+        return secrets.token_urlsafe(32), True
+
+    def remember(self, response: Response, token: str) -> None:
+        response.set_cookie(self.COOKIE, token, httponly=True, samesite="strict", path="/")
 
     async def form(self, request: Request) -> FormData:
         """The posted form, once it passed both checks; 403 otherwise."""
@@ -143,7 +157,12 @@ class Csrf:
             raise HTTPException(403, "This form was sent from another site; nothing was changed.")
         form = await request.form()
         sent = form.get(CSRF_FIELD)
-        if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), self.token.encode()):
+        cookie = request.cookies.get(self.COOKIE, "")
+        if (
+            not isinstance(sent, str)
+            or not self._SHAPE.fullmatch(cookie)
+            or not hmac.compare_digest(sent.encode(), cookie.encode())
+        ):
             raise HTTPException(
                 403,
                 "This form has no valid inspector token (reload the page and try again); nothing changed.",

@@ -109,12 +109,16 @@ class Site:
         return self.app.sandbox.apis
 
     def render(self, request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        token, new = self.csrf.token_for(request)
         html = TEMPLATES.get_template(template).render(
             request=request,
             csrf_field=CSRF_FIELD,
-            csrf=self.csrf.token,
+            csrf=token,
             version=version(),
             open_access=self.open_access,
             **values,
         )
-        return HTMLResponse(html, status_code=status)
+        response = HTMLResponse(html, status_code=status)
+        if new:
+            self.csrf.remember(response, token)
+        return response
