@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from koppelbox.validator.semantic import DATE_PAIRS, NAMES, TYPED_IDS, Context, problems
+from koppelbox.validator import api_rules
+from koppelbox.validator.semantic import DATE_PAIRS, NAMES, TYPED_IDS, Context, payload_checks, problems
 
 TODAY = Context(today=date(2026, 3, 2))
 ECK = "https://ketenid.nl/201703/" + "ab" * 64
@@ -333,3 +334,26 @@ def test_a_list_where_an_object_was_expected_is_left_to_the_schema() -> None:
 def test_a_schema_without_any_rule_finds_nothing_in_any_payload() -> None:
     schema = {"type": "object", "properties": {"naam": STRING}, "additionalProperties": STRING}
     assert found(schema, {"naam": "x", "pgn": "944117716"}) == []
+
+
+# --- one API's payload rules ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("api", "operation", "schema_name", "part", "expected"),
+    [
+        ("eduv", "listSchoolEmployees", None, "query", [api_rules._eduv_query]),
+        ("eduv", "listSchoolEmployees", None, "response", []),  # registered for the query only
+        ("eduv", "listSchoolEmployees", None, "request", []),
+        ("wimpel", "listSchoolEmployees", None, "query", []),  # another API's operation of that name
+        ("eduv", "getEmployee", None, "query", []),
+        ("aanmeld", None, "Aanmelding", "schema", [api_rules._aanmeld_enrolment]),  # any part
+        ("aanmeld", "submitAanmelding", "Aanmelding", "request", [api_rules._aanmeld_enrolment]),
+        ("aanmeld", "submitAanmelding", None, "request", []),
+    ],
+)
+def test_payload_rules_apply_to_their_api_key_and_part(
+    api: str, operation: str | None, schema_name: str | None, part: str, expected: list[Any]
+) -> None:
+    api_rules.register_all()  # idempotent: what `koppelbox validate` does before it checks anything
+    assert payload_checks(api, operation, schema_name, part) == expected
