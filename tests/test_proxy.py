@@ -168,6 +168,32 @@ def test_the_guard_answers_a_wrong_request_itself_and_never_forwards_it(sandbox:
     assert recorded[0]["findings"]
 
 
+@pytest.mark.parametrize(
+    ("body", "rule"),
+    [
+        (b'{"id": ', "KBX-JSON-SYNTAX"),
+        (b"\xff\xfe{}", "KBX-JSON-ENCODING"),
+        (b"[" * 5000 + b"]" * 5000, "KBX-JSON-SYNTAX"),
+        (b'{"id": "16SK07", "name": "x", "sourceId": ' + b"1" * 5000 + b"}", "KBX-JSON-SYNTAX"),
+    ],
+    ids=["cut-off", "not-utf8", "too-deep", "huge-number"],
+)
+def test_the_guard_refuses_a_body_it_cannot_read_and_never_fails(
+    wrong: tuple[str, WrongUpstream], body: bytes, rule: str
+) -> None:
+    upstream, app = wrong
+    before = len(app.received)
+    with proxying("wimpel", upstream, guard=True) as (proxy, _):
+        answer = httpx.post(
+            f"{proxy}/wimpel/v1/organisations",
+            content=body,
+            headers={**NOORDSTAR, "Content-Type": "application/json"},
+        )
+    assert answer.status_code == 400
+    assert rule in answer.text
+    assert len(app.received) == before
+
+
 def test_the_guard_answers_in_the_apis_own_error_format(sandbox: Sandbox) -> None:
     with proxying("eduv", f"{sandbox.base_url}/eduv", guard=True, client="consumer-sleutelbos") as (proxy, _):
         answer = httpx.get(

@@ -262,12 +262,14 @@ class ProxyApp:
         name = f"{method} {path}"
         match = self.routes.match(method, below)
         findings: list[Finding]
-        if match.operation is None:
+        target = match.operation
+        if target is None:
             findings = [route_finding(method, below, match, name)]
         else:
             sent: bytes | None = bytes(buffer) if not too_large else None
-            findings = request_findings(
-                match.operation, match.parameters, query, content_type, sent, name=name
+            findings = _judged(
+                lambda: request_findings(target, match.parameters, query, content_type, sent, name=name),
+                name,
             )
         operation = match.operation.operation_id if match.operation else None
         client, token = credentials_of(_header(headers, b"authorization"), settings.client)
@@ -401,16 +403,19 @@ class ProxyApp:
         checkable: bytes | None = bytes(kept) if whole_json else None
         if checkable is not None and encoding:
             checkable = _decoded(checkable, encoding)
-        if match.operation is not None:
+        if target is not None:
             # A body that is not JSON is not checked beyond its media type: what was kept of it says
             # whether there was one.
-            drift = response_findings(
-                match.operation,
-                response.status_code,
-                response_type,
-                checkable if keep_whole else bytes(kept),
-                name=name,
-                head=method == "HEAD",
+            drift = _judged(
+                lambda: response_findings(
+                    target,
+                    response.status_code,
+                    response_type,
+                    checkable if keep_whole else bytes(kept),
+                    name=name,
+                    head=method == "HEAD",
+                ),
+                name,
             )
         journal_raw: bytes | None = checkable if checkable is not None else bytes(kept)
         note: dict[str, Any] | None = None
@@ -469,6 +474,15 @@ class ProxyApp:
     ) -> None:
         if self.on_exchange is not None:
             self.on_exchange(Outcome(action, method, path, status, findings, drift, reason))
+
+
+def _judged(judge: Callable[[], list[Finding]], name: str) -> list[Finding]:
+    """Findings, or one saying the check itself failed: a body the validator cannot read is never a 500,
+    and in guard mode never waved through (a finding refuses it)."""
+    try:
+        return judge()
+    except Exception as exc:  # whatever a hostile body does to the checks, the exchange goes on
+        return [_drift(name, f"could not be checked ({type(exc).__name__})")]
 
 
 def _drift(name: str, message: str) -> Finding:

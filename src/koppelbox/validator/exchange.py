@@ -304,7 +304,7 @@ def route_finding(method: str, path: str, match: Match, name: str) -> Finding:
         return finding(
             name, "", "method", ROUTE, f"{method} is not an operation of {path} (it allows {allowed})"
         )
-    return finding(name, "", "path", ROUTE, f"{path} is no path of the contract")
+    return finding(name, "", "path", ROUTE, f"{path or '/'} is no path of the contract")
 
 
 # --- the response --------------------------------------------------------------------------------------

@@ -95,6 +95,10 @@ def parse(raw: bytes, file: str) -> Parsed:
         )
     except RecursionError:
         return Parsed(None, [finding(file, "", "file", JSON_SYNTAX, "is nested too deeply to read")])
+    except ValueError:  # Python's limit on converting long integer literals (`sys.get_int_max_str_digits`)
+        return Parsed(
+            None, [finding(file, "", "file", JSON_SYNTAX, "holds a number with too many digits to read")]
+        )
     return Parsed(
         value,
         [
