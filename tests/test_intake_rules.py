@@ -119,6 +119,11 @@ def test_a_used_up_range_refuses_a_known_pupil_too_naming_brin() -> None:
     assert refused.value.code == "stamnummer_range_exhausted"
     assert refused.value.status == 409
     assert refused.value.errors == [FieldError("brin", "this school's stamnummer range is used up")]
+    assert refused.value.message == (
+        "The school has no free stamnummer left, so it takes no enrolments; this one was not stored. "
+        "Send it again once the school has widened its stamnummer range "
+        "(Beheer > Configuratie > Stamnummer instellingen)."
+    )
     assert counts(records) == (1, 0, 0, 0)
     assert records.pupils[100].ouders == []
 
