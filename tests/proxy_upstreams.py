@@ -5,12 +5,15 @@ echo that keeps every request exactly as it arrived."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 BIG = bytes(range(256)) * (5 * 4096)  # 5 MiB, every byte value
 CHUNK = 64 * 1024
+# An organisation whose `id` is a number: drift the proxy can only see once it has unzipped the body.
+GZIPPED = gzip.compress(json.dumps({"id": 5, "name": "Gezipt"}).encode(), mtime=0)
 
 
 @dataclass
@@ -45,6 +48,14 @@ class WrongUpstream:
             await self._send(send, 200, json.dumps([{"id": 5}]).encode(), b"application/json")
         elif path.endswith("/v1/organisations/16SK"):
             await self._send(send, 418, b"I am a teapot", b"text/plain")
+        elif path.endswith("/v1/organisations/GZIP"):
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"content-encoding", b"gzip"),
+                (b"content-length", str(len(GZIPPED)).encode()),
+            ]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": GZIPPED})
         elif path.endswith("/v1/organisations/SLOW"):
             await asyncio.sleep(self.slow_seconds)
             await self._send(send, 200, b"{}", b"application/json")

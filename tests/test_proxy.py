@@ -23,7 +23,7 @@ from koppelbox import Sandbox
 from koppelbox.cli import main
 from koppelbox.conformance.local import ThreadedServer, free_port
 from koppelbox.proxy.app import ProxyApp, ProxySettings
-from tests.proxy_upstreams import BIG, WrongUpstream
+from tests.proxy_upstreams import BIG, GZIPPED, WrongUpstream
 
 NOORDSTAR = {"Authorization": "Bearer kbx-noordstar"}
 ADMIN = {"Authorization": "Bearer kbx-admin-local"}
@@ -228,6 +228,20 @@ def test_an_answer_that_breaks_the_contract_is_upstream_drift(wrong: tuple[str, 
         d["field"] == "[0].sourceId" and "KBX-SCHEMA-REQUIRED" in d["message"] for d in listed_entry["drift"]
     )
     assert "418 is not documented" in teapot_entry["drift"][0]["message"]
+
+
+def test_a_compressed_answer_passes_compressed_and_is_checked_unzipped(
+    wrong: tuple[str, WrongUpstream],
+) -> None:
+    upstream, _ = wrong
+    with proxying("wimpel", upstream) as (proxy, _):
+        with httpx.stream("GET", f"{proxy}/wimpel/v1/organisations/GZIP", headers=NOORDSTAR) as answer:
+            raw = b"".join(answer.iter_raw())
+        entry = entries(proxy)[-1]
+    assert answer.headers["content-encoding"] == "gzip"
+    assert raw == GZIPPED
+    assert any(d["field"] == "id" for d in entry["drift"])
+    assert entry["response_body"] == {"id": 5, "name": "Gezipt"}
 
 
 def test_an_upstream_that_is_down_is_a_502_with_the_reason() -> None:
