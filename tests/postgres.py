@@ -65,6 +65,8 @@ class PostgresServer:
         return self.url(name)
 
     def stop(self) -> None:
+        if not self.root.exists():
+            return  # stopped already
         try:
             self._run(BIN / "pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
         finally:

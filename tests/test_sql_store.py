@@ -4,18 +4,24 @@ answered change, and a database that does not answer is named without its passwo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from starlette.testclient import TestClient
 
+from koppelbox.rules.errors import Conflict
 from koppelbox.rules.oauth import ClientCredentials
+from koppelbox.server.app import create_app
 from koppelbox.store.sql import DatabaseUnavailable, SqlStore, StateUrlError
 from koppelbox.store.sql import engine as engines
 from koppelbox.store.sql.schema import metadata
 from tests import aanmeld_support as s
 from tests.postgres import PostgresServer
+from tests.support import bearer
 
 IW = "partner-inschrijfwijzer"
 
@@ -99,3 +105,49 @@ def test_tenants_live_in_the_database_for_every_worker(tmp_path: Path) -> None:
     assert there.info("acme") is None
     first.close()
     second.close()
+
+
+def test_a_database_gone_while_serving_is_a_503_in_each_api_format() -> None:
+    server = PostgresServer()  # its own: this test stops it
+    store = SqlStore.open(server.database("koppelbox_gone"))
+    try:
+        with TestClient(create_app(store), raise_server_exceptions=False) as client:
+            assert client.get("/health").status_code == 200
+            server.stop()
+            health = client.get("/health")
+            assert (health.status_code, health.json()["code"]) == (503, "unavailable")
+            listed = client.get("/wimpel/v1/organisations", headers=bearer("kbx-noordstar-readonly"))
+            assert (listed.status_code, listed.json()["code"]) == (503, "unavailable")
+            assert "127.0.0.1" not in listed.text
+    finally:
+        store.close()
+        server.stop()
+
+
+def test_concurrent_wimpel_changes_on_postgresql(postgres_server: PostgresServer) -> None:
+    store = SqlStore.open(postgres_server.database("koppelbox_wimpel_race"))
+    client = "partner-noordstar"
+    body = {"id": "16SK07", "name": "Liemers College", "sourceId": "first"}
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            outcomes = list(
+                pool.map(lambda _: _outcome(lambda: store.wimpel.create(client, body)), range(16))
+            )
+        assert sorted(outcomes) == ["201"] + ["duplicate"] * 15  # one create, the others 409
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda i: store.wimpel.update(client, "16SK07", {"sourceId": f"s{i}"}), range(24)))
+        history = store.wimpel.history(client, "16SK07")
+        changes = [e for e in history if e["event"] == "sourceId changed"]
+        assert len(changes) == 24  # every update kept its line, none overwrote another's
+        assert [c["from"] for c in changes[1:]] == [c["to"] for c in changes[:-1]]  # one after the other
+        assert store.wimpel.get(client, "16SK07")["sourceId"] == changes[-1]["to"]
+    finally:
+        store.close()
+
+
+def _outcome(call: Callable[[], object]) -> str:
+    try:
+        call()
+    except Conflict as exc:
+        return exc.code
+    return "201"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, delete, insert, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
 from koppelbox.resources import fixtures_dir
 from koppelbox.rules.clock import Clock, rfc3339, utc_now
@@ -141,7 +141,7 @@ class SqlStore:
         except IntegrityError:
             if not once:
                 raise
-        except OperationalError as exc:
+        except engines.UNREACHABLE as exc:
             raise engines.unavailable(self.engine, exc) from None
 
     def reset(self) -> None:

@@ -9,15 +9,18 @@ correct (if not parallel) and never fails half-way with "database is locked" on 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from koppelbox.rules.errors import DomainError
 
@@ -111,7 +114,7 @@ def check(engine: Engine) -> None:
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-    except OperationalError as exc:
+    except UNREACHABLE as exc:
         raise unavailable(engine, exc) from None
 
 
@@ -138,5 +141,33 @@ def migrate(engine: Engine) -> None:
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
-    except OperationalError as exc:
+    except UNREACHABLE as exc:
         raise unavailable(engine, exc) from None
+
+
+# What a database that went away looks like to SQLAlchemy (and its pool, when no connection comes back).
+UNREACHABLE = (OperationalError, InterfaceError, PoolTimeout)
+
+
+class _HasEngine(Protocol):
+    @property
+    def engine(self) -> Engine: ...
+
+
+S = TypeVar("S", bound=_HasEngine)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def guarded(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], R]:
+    """A store method whose database errors of the "not there" kind become DatabaseUnavailable (a 503 in
+    the API's error format) instead of a 500."""
+
+    def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except UNREACHABLE as exc:
+            raise unavailable(self.engine, exc) from None
+
+    functools.update_wrapper(wrapper, method)
+    return wrapper

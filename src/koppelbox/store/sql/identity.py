@@ -15,6 +15,7 @@ from koppelbox.rules.errors import Unauthorized
 from koppelbox.rules.identity import AccessToken
 from koppelbox.store.fixtures import Fixtures
 from koppelbox.store.identity import IdentityStore
+from koppelbox.store.sql import engine as engines
 from koppelbox.store.sql.schema import identity_tokens
 
 _tok = identity_tokens.c
@@ -23,14 +24,15 @@ _tok = identity_tokens.c
 class SqlIdentityStore(IdentityStore):
     def __init__(self, fixtures: Fixtures, clock: Clock, engine: Engine, tenant: str) -> None:
         super().__init__(fixtures, clock)
-        self._engine = engine
+        self.engine = engine
         self._tenant = tenant
 
+    @engines.guarded
     def _lookup(self, token: str) -> AccessToken | None:
         static = self._static.get(token)
         if static is not None:
             return static
-        with self._engine.connect() as connection:
+        with self.engine.connect() as connection:
             row = connection.execute(
                 select(_tok.client_id, _tok.scopes, _tok.expires_at).where(
                     _tok.tenant == self._tenant, _tok.token == token
@@ -54,6 +56,7 @@ class SqlIdentityStore(IdentityStore):
             raise Unauthorized("The bearer token has expired; fetch a new one.")
         return found
 
+    @engines.guarded
     def issue(self, credentials: oauth.ClientCredentials, requested_scope: str | None) -> AccessToken:
         client = self._check_secret(credentials)
         token = AccessToken(
@@ -65,7 +68,7 @@ class SqlIdentityStore(IdentityStore):
         assert token.expires_at is not None
         # Issued tokens stay as rows after expiry, so a resent one is still told it expired and still
         # attributed to its client; a reset removes them.
-        with self._engine.begin() as connection:
+        with self.engine.begin() as connection:
             connection.execute(
                 insert(identity_tokens).values(
                     tenant=self._tenant,
@@ -77,8 +80,9 @@ class SqlIdentityStore(IdentityStore):
             )
         return token
 
+    @engines.guarded
     def expire(self, token: str) -> bool:
-        with self._engine.begin() as connection:
+        with self.engine.begin() as connection:
             changed = connection.execute(
                 update(identity_tokens)
                 .where(_tok.tenant == self._tenant, _tok.token == token)

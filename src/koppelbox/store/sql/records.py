@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, delete, exists, func, insert, select, update
-from sqlalchemy.exc import OperationalError
 
 from koppelbox.rules.aanmeld import stamnummer as numbering
 from koppelbox.rules.aanmeld.matching import ParentKey, PupilKey
@@ -457,11 +456,12 @@ class SqlAanmeldRecords:
     """`interfaces.AanmeldRecords` on a database, for one tenant."""
 
     def __init__(self, engine: Engine, tenant: str) -> None:
-        self._engine = engine
+        self.engine = engine
         self._tenant = tenant
 
+    @engines.guarded
     def brins(self) -> list[str]:
-        with self._engine.connect() as connection:
+        with self.engine.connect() as connection:
             rows = connection.execute(
                 select(aanmeld_schools.c.brin)
                 .where(aanmeld_schools.c.tenant == self._tenant)
@@ -472,7 +472,7 @@ class SqlAanmeldRecords:
     @contextmanager
     def school(self, brin: str) -> Iterator[SqlSchoolRecords]:
         try:
-            with self._engine.begin() as connection:
+            with self.engine.begin() as connection:
                 row = connection.execute(
                     select(aanmeld_schools.c.config, aanmeld_schools.c.next_parent_id)
                     .where(aanmeld_schools.c.tenant == self._tenant, aanmeld_schools.c.brin == brin)
@@ -483,15 +483,17 @@ class SqlAanmeldRecords:
                 yield SqlSchoolRecords(
                     connection, self._tenant, brin, codec.config_of(row.config), row.next_parent_id
                 )
-        except OperationalError as exc:
-            raise engines.unavailable(self._engine, exc) from None
+        except engines.UNREACHABLE as exc:
+            raise engines.unavailable(self.engine, exc) from None
 
+    @engines.guarded
     def state(self, brin: str) -> SchoolSnapshot:
         with self.school(brin) as records:
             return records.snapshot()
 
+    @engines.guarded
     def school_of_enrolment(self, enrolment_id: str) -> str | None:
-        with self._engine.connect() as connection:
+        with self.engine.connect() as connection:
             return connection.execute(
                 select(aanmeld_enrolments.c.brin).where(
                     aanmeld_enrolments.c.tenant == self._tenant, aanmeld_enrolments.c.id == enrolment_id

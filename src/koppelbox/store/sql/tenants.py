@@ -24,6 +24,7 @@ from koppelbox.store import reload
 from koppelbox.store.fixtures import Fixtures
 from koppelbox.store.interfaces import DEFAULT_TENANT, StoreBackend, TenantBackend, TenantInfo
 from koppelbox.store.sql import SqlStore
+from koppelbox.store.sql import engine as engines
 from koppelbox.store.sql.schema import TENANT_TABLES, tenants
 from koppelbox.store.tenants import DefaultTenantFixed, TenantExists, check_tenant_id
 
@@ -33,20 +34,22 @@ _t = tenants.c
 
 class SqlTenants:
     def __init__(self, default: SqlStore, *, clock: Clock = utc_now) -> None:
-        self._engine: Engine = default.engine
+        self.engine: Engine = default.engine
         self._default = default
         self._clock = clock
         self._lock = threading.Lock()
         self._worlds: dict[str, tuple[float, SqlStore]] = {}  # tenant -> (checked at, world)
 
+    @engines.guarded
     def tenants(self) -> list[TenantInfo]:
-        with self._engine.connect() as connection:
+        with self.engine.connect() as connection:
             rows = connection.execute(select(_t.tenant, _t.seeded_at, _t.source)).all()
         infos = [self._info(r.tenant, r.seeded_at, r.source) for r in rows]
         return sorted(infos, key=lambda info: (info.id != DEFAULT_TENANT, info.id))
 
+    @engines.guarded
     def info(self, tenant_id: str) -> TenantInfo | None:
-        with self._engine.connect() as connection:
+        with self.engine.connect() as connection:
             row = connection.execute(select(_t.seeded_at, _t.source).where(_t.tenant == tenant_id)).first()
         return None if row is None else self._info(tenant_id, row.seeded_at, row.source)
 
@@ -55,6 +58,7 @@ class SqlTenants:
             source = f"sandbox fixtures, seed {self._default.fixtures.seed}"
         return TenantInfo(tenant_id, created, source)
 
+    @engines.guarded
     def world(self, tenant_id: str) -> StoreBackend | None:
         if tenant_id == DEFAULT_TENANT:
             return self._default
@@ -62,7 +66,7 @@ class SqlTenants:
         now = time.monotonic()
         if cached is not None and now - cached[0] < RECHECK_SECONDS:
             return cached[1]
-        with self._engine.connect() as connection:
+        with self.engine.connect() as connection:
             row = connection.execute(
                 select(_t.directory, _t.seed, _t.clients).where(_t.tenant == tenant_id)
             ).first()
@@ -77,15 +81,16 @@ class SqlTenants:
                 fixtures = Fixtures(
                     fixtures.directory, {**fixtures.documents, "clients": row.clients}, row.seed
                 )
-            world = SqlStore(self._engine, fixtures, self._clock, tenant_id)
+            world = SqlStore(self.engine, fixtures, self._clock, tenant_id)
         with self._lock:
             self._worlds[tenant_id] = (now, world)
         return world
 
+    @engines.guarded
     def create(self, tenant_id: str, fixtures: Fixtures, source: str) -> StoreBackend:
         check_tenant_id(tenant_id)
         try:
-            world = SqlStore(self._engine, fixtures, self._clock, tenant_id, source=source, new=True)
+            world = SqlStore(self.engine, fixtures, self._clock, tenant_id, source=source, new=True)
         except IntegrityError:  # the id was taken, also by a create that raced this one
             raise TenantExists(f"A tenant `{tenant_id}` exists already.") from None
         except reload.BUILD_ERRORS as exc:
@@ -94,10 +99,11 @@ class SqlTenants:
             self._worlds[tenant_id] = (time.monotonic(), world)
         return world
 
+    @engines.guarded
     def drop(self, tenant_id: str) -> bool:
         if tenant_id == DEFAULT_TENANT:
             raise DefaultTenantFixed(f"`{DEFAULT_TENANT}` is the sandbox's own tenant; it cannot be dropped.")
-        with self._engine.begin() as connection:
+        with self.engine.begin() as connection:
             gone = connection.execute(delete(tenants).where(_t.tenant == tenant_id)).rowcount
             for table in TENANT_TABLES:
                 connection.execute(delete(table).where(table.c.tenant == tenant_id))

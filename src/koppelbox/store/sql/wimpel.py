@@ -14,6 +14,7 @@ from koppelbox.rules import wimpel
 from koppelbox.rules.clock import Clock, rfc3339
 from koppelbox.rules.errors import Conflict, FieldError, NotFound
 from koppelbox.store.fixtures import Fixtures
+from koppelbox.store.sql import engine as engines
 from koppelbox.store.sql.schema import wimpel_history, wimpel_organisations
 from koppelbox.store.wimpel import Event, seeded
 
@@ -23,12 +24,13 @@ _hist = wimpel_history.c
 
 class SqlOrganisationStore:
     def __init__(self, engine: Engine, tenant: str, clock: Clock) -> None:
-        self._engine = engine
+        self.engine = engine
         self._tenant = tenant
         self._clock = clock
 
+    @engines.guarded
     def page(self, client_id: str, *, active: bool | None, limit: int, offset: int) -> wimpel.Page:
-        with self._engine.connect() as connection:
+        with self.engine.connect() as connection:
             rows = connection.execute(
                 select(_org.data)
                 .where(_org.tenant == self._tenant, _org.client_id == client_id)
@@ -37,15 +39,17 @@ class SqlOrganisationStore:
             organisations = [r.data for r in rows]
         return wimpel.select_page(organisations, active=active, limit=limit, offset=offset)
 
+    @engines.guarded
     def get(self, client_id: str, organisation_id: str) -> wimpel.Organisation:
-        with self._engine.connect() as connection:
+        with self.engine.connect() as connection:
             return self._find(connection, client_id, organisation_id)
 
+    @engines.guarded
     def create(self, client_id: str, body: Mapping[str, Any]) -> wimpel.Organisation:
         now = self._clock()
         organisation = wimpel.new_organisation(body, now)
         try:
-            with self._engine.begin() as connection:
+            with self.engine.begin() as connection:
                 self._insert(connection, client_id, organisation, [{"at": rfc3339(now), "event": "created"}])
         except IntegrityError:
             raise Conflict(
@@ -54,9 +58,10 @@ class SqlOrganisationStore:
             ) from None
         return organisation
 
+    @engines.guarded
     def update(self, client_id: str, organisation_id: str, changes: Mapping[str, Any]) -> wimpel.Organisation:
         now = self._clock()
-        with self._engine.begin() as connection:
+        with self.engine.begin() as connection:
             current = self._find(connection, client_id, organisation_id, lock=True)
             updated = wimpel.apply_update(current, changes, now)
             if updated != current:
@@ -74,8 +79,9 @@ class SqlOrganisationStore:
                 self._log(connection, client_id, organisation_id, event)
             return updated
 
+    @engines.guarded
     def delete(self, client_id: str, organisation_id: str) -> None:
-        with self._engine.begin() as connection:
+        with self.engine.begin() as connection:
             gone = connection.execute(
                 delete(wimpel_organisations).where(*self._key(client_id, organisation_id))
             )
@@ -90,8 +96,9 @@ class SqlOrganisationStore:
                 )
             )
 
+    @engines.guarded
     def history(self, client_id: str, organisation_id: str) -> list[Event]:
-        with self._engine.connect() as connection:
+        with self.engine.connect() as connection:
             self._find(connection, client_id, organisation_id)
             rows = connection.execute(
                 select(_hist.event)
