@@ -56,6 +56,11 @@ class WrongUpstream:
             ]
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": GZIPPED})
+        elif path.endswith("/v1/organisations/BROKEN"):
+            headers = [(b"content-type", b"application/json"), (b"content-length", b"1000")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": b'{"id": "16', "more_body": True})
+            raise ConnectionAbortedError("the upstream breaks off half-way (on purpose)")
         elif path.endswith("/v1/organisations/SLOW"):
             await asyncio.sleep(self.slow_seconds)
             await self._send(send, 200, b"{}", b"application/json")

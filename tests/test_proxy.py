@@ -244,6 +244,18 @@ def test_a_compressed_answer_passes_compressed_and_is_checked_unzipped(
     assert entry["response_body"] == {"id": 5, "name": "Gezipt"}
 
 
+def test_an_answer_broken_off_half_way_is_broken_off_for_the_client_too(
+    wrong: tuple[str, WrongUpstream],
+) -> None:
+    upstream, _ = wrong
+    with proxying("wimpel", upstream) as (proxy, _):
+        with pytest.raises(httpx.RemoteProtocolError):
+            httpx.get(f"{proxy}/wimpel/v1/organisations/BROKEN", headers=NOORDSTAR)
+        entry = entries(proxy)[-1]
+    assert entry["status"] == 200
+    assert "broke off the response" in entry["drift"][0]["message"]
+
+
 def test_an_upstream_that_is_down_is_a_502_with_the_reason() -> None:
     with proxying("wimpel", f"http://127.0.0.1:{free_port()}") as (proxy, _):
         answer = httpx.get(f"{proxy}/wimpel/v1/organisations", headers=NOORDSTAR)
