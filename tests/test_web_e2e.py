@@ -97,8 +97,15 @@ def page(browser: Browser, base: str) -> Iterator[Page]:
 
 
 def shoot(page: Page, name: str) -> None:
+    """The README's screenshot of this page: written when missing or when KOPPELBOX_SCREENSHOTS is set
+    (`KOPPELBOX_SCREENSHOTS=1 pytest tests/test_web_e2e.py` refreshes them all), so that an ordinary run
+    does not rewrite them with new times and ports."""
+    target = SCREENSHOTS / f"{name}.png"
+    if target.exists() and not os.environ.get("KOPPELBOX_SCREENSHOTS"):
+        page.screenshot()  # the page still renders to an image; nothing written
+        return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    page.screenshot(path=str(target))
 
 
 def send(base: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> httpx.Response:
