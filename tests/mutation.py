@@ -57,10 +57,15 @@ NOT_RUN = {None, 2, 34}
 
 @dataclass(frozen=True)
 class Equivalent:
+    """A mutant set aside: `equivalent` (no caller can tell it apart) or `import-time` (its function runs
+    only while the modules are imported, before mutmut switches a mutant on, so no test can reach it).
+    `before = "*"` matches every mutant of the function."""
+
     function: str
     before: str
     after: str
     why: str
+    kind: str = "equivalent"
 
 
 @dataclass(frozen=True)
@@ -85,12 +90,23 @@ def function_of(mutant_name: str) -> str:
 
 def load_equivalents(path: Path = EQUIVALENT_FILE) -> list[Equivalent]:
     entries = tomllib.loads(path.read_text(encoding="utf-8")).get("equivalent", [])
-    return [Equivalent(e["function"], e["before"].strip(), e["after"].strip(), e["why"]) for e in entries]
+    return [
+        Equivalent(
+            e["function"],
+            e.get("before", "*").strip(),
+            e.get("after", "*").strip(),
+            e["why"],
+            e.get("kind", "equivalent"),
+        )
+        for e in entries
+    ]
 
 
 def is_equivalent(mutant: Mutant, equivalents: list[Equivalent]) -> Equivalent | None:
     for entry in equivalents:
-        if (entry.function, entry.before, entry.after) == (mutant.function, mutant.before, mutant.after):
+        if entry.function != mutant.function:
+            continue
+        if entry.before == "*" or (entry.before, entry.after) == (mutant.before, mutant.after):
             return entry
     return None
 
@@ -204,7 +220,7 @@ def score(mutants: list[Mutant], equivalents: list[Equivalent]) -> tuple[dict[st
 
 def report(by_module: dict[str, Score], survivors: list[Mutant], out: list[str]) -> Score:
     total = Score()
-    out.append(f"{'module':<48} {'score':>7} {'killed':>7} {'lived':>6} {'unreached':>9} {'equiv':>6}")
+    out.append(f"{'module':<48} {'score':>7} {'killed':>7} {'lived':>6} {'unreached':>9} {'aside':>6}")
     for module, s in sorted(by_module.items()):
         for attribute in ("killed", "survived", "not_reached", "equivalent", "not_run"):
             setattr(total, attribute, getattr(total, attribute) + getattr(s, attribute))

@@ -331,6 +331,23 @@ def test_a_list_where_an_object_was_expected_is_left_to_the_schema() -> None:
     assert found({"type": "array", "items": obj("pgn")}, {"pgn": "944117716"}) == []
 
 
+def test_map_values_without_a_rule_are_passed_over_beside_fields_with_one() -> None:
+    schema = {**obj("pgn"), "additionalProperties": STRING}
+    assert found(schema, {"pgn": "944117716", "extra": "x", "more": {"pgn": "1"}}) == [
+        (("pgn",), "KBX-NL-PGN")
+    ]
+
+
+def test_a_postcode_map_value_sees_the_map_as_its_address() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"land": STRING},
+        "additionalProperties": {"type": "string", "x-koppelbox-check": "postcode"},
+    }
+    assert found(schema, {"thuis": "8861 SA"}) == [(("thuis",), "KBX-NL-POSTCODE")]
+    assert found(schema, {"land": "BE", "thuis": "B-2000"}) == []
+
+
 def test_a_schema_without_any_rule_finds_nothing_in_any_payload() -> None:
     schema = {"type": "object", "properties": {"naam": STRING}, "additionalProperties": STRING}
     assert found(schema, {"naam": "x", "pgn": "944117716"}) == []
