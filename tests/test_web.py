@@ -96,6 +96,19 @@ def test_a_new_pupil_shows_in_the_overview_with_its_cards(web: TestClient) -> No
     assert "Inschrijfwijzer" in card  # the document's sender
 
 
+def test_the_personal_card_shows_the_whole_address_with_its_house_number_suffix(web: TestClient) -> None:
+    address = {
+        "straat": "Voorstraat",
+        "huisnummer": 21,
+        "huisnummertoevoeging": "A",
+        "postcode": "8861 BK",
+        "woonplaats": "Harlingen",
+    }
+    enrol(web, leerling__adres=address)
+    card = web.get(f"/inspector/aanmeld/99XA/leerlingen/{newest_pupil(web)['stamnummer']}").text
+    assert "Voorstraat 21A<br>8861 BK Harlingen" in card
+
+
 def test_the_overview_filter_leaves_out_pupils_with_an_enrolment_group(web: TestClient) -> None:
     everyone = web.get("/inspector/aanmeld/16SK").text
     without = web.get("/inspector/aanmeld/16SK?zonderAanmelding=1").text
