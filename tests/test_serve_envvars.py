@@ -23,6 +23,7 @@ ENVVARS = {
     "color": "KOPPELBOX_COLOR",
     "state": "KOPPELBOX_STATE",
     "workers": "KOPPELBOX_WORKERS",
+    "tenant_fixtures": "KOPPELBOX_TENANT_FIXTURES",
 }
 
 
@@ -50,6 +51,7 @@ def test_envvars_set_the_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
         "KOPPELBOX_COLOR": "never",
         "KOPPELBOX_STATE": "sqlite:///state.db",
         "KOPPELBOX_WORKERS": "3",
+        "KOPPELBOX_TENANT_FIXTURES": str(tmp_path),
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
@@ -67,6 +69,7 @@ def test_envvars_set_the_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
             "color": "never",
             "state": "sqlite:///state.db",
             "workers": 3,
+            "tenant_fixtures": tmp_path,
         }
     monkeypatch.setenv("KOPPELBOX_PORT", "99999")
     with pytest.raises(click.BadParameter, match="99999"):

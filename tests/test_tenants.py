@@ -20,7 +20,10 @@ import yaml
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
+import koppelbox.store.sql.tenants as sql_tenants
 from koppelbox.cli import main
+from koppelbox.cli.options import open_state
+from koppelbox.cli.serve import WORKER_SETTINGS, WorkerSettings, worker_app
 from koppelbox.conformance.local import serving
 from koppelbox.resources import fixtures_dir
 from koppelbox.server.app import create_app
@@ -512,3 +515,36 @@ def test_the_web_inspector_is_the_default_tenants_and_not_served_inside_a_tenant
             response = client.get(path)
             assert response.status_code == 404, path
             assert response.headers["content-type"] == "application/json"
+
+
+# --- `koppelbox serve`, with the tenant registry in a database --------------------------------------------
+
+
+def test_two_workers_of_serve_state_share_a_tenant_made_from_a_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `serve --state sqlite:///... --tenant-fixtures DIR --workers 2` gives each worker, built twice
+    in this process as the workers build it (`worker_app`, from the settings the parent hands down): a
+    tenant created through one worker is served by the other, from the folder the operator named."""
+    folder = tmp_path / "tenant-fixtures" / "school-a"
+    shutil.copytree(fixtures_dir(), folder)
+    state = f"sqlite:///{tmp_path / 'state.db'}"
+    settings = WorkerSettings(
+        "127.0.0.1", None, 0, 1 << 20, False, 100, True, "text", "never", state, folder.parent
+    )
+    open_state(state, None, 0).close()  # the parent migrates and seeds before any worker starts
+    # A worker checks a world it holds against the table at most once a second (store/sql/tenants.py):
+    # always, here, so that a removal through one worker shows on the other at once.
+    monkeypatch.setattr(sql_tenants, "RECHECK_SECONDS", 0.0)
+    monkeypatch.setenv(WORKER_SETTINGS, settings.to_json())
+    first, second = worker_app(), worker_app()
+    with TestClient(first) as one, TestClient(second) as other:
+        acme = create(one, "acme", fixtures="school-a")
+        assert acme["source"] == "folder school-a, seed 0"
+        token = bearer(token_of(acme, "partner-kompas"))
+        assert other.get(f"/tenants/acme{ORGS}", headers=token).status_code == 200
+        assert other.get(ORGS, headers=token).status_code == 401
+        assert other.delete(f"{TENANTS}/acme", headers=ADMIN).status_code == 204
+        assert one.get(f"/tenants/acme{ORGS}", headers=token).json()["code"] == "tenant_unknown"
+    for app in (first, second):
+        app.sandbox.store.close()

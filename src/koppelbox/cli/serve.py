@@ -102,6 +102,16 @@ from koppelbox.store.interfaces import StoreBackend
     envvar="KOPPELBOX_WORKERS",
     show_envvar=True,
 )
+@click.option(
+    "--tenant-fixtures",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="A directory of fixtures folders the operator may build tenants from "
+    '(POST /sandbox/tenants {"id": ..., "fixtures": "<folder>"}). See docs/hosting.md.',
+    envvar="KOPPELBOX_TENANT_FIXTURES",
+    show_envvar=True,
+)
 def serve(
     host: str,
     port: int,
@@ -115,6 +125,7 @@ def serve(
     color: str,
     state: str | None,
     workers: int,
+    tenant_fixtures: Path | None,
 ) -> None:
     """Serve every API in openapi/ under its own prefix, over the seeded in-memory store.
 
@@ -143,6 +154,7 @@ def serve(
         log_format,
         color,
         state,
+        tenant_fixtures,
     )
     app = build_app(store, settings) if workers == 1 else None
     # Off a terminal nothing is wrapped; with JSON lines, standard output carries those lines alone.
@@ -185,6 +197,19 @@ class WorkerSettings:
     log_format: str
     color: str
     state: str | None
+    tenant_fixtures: Path | None = None
+
+    def to_json(self) -> str:
+        paths = {key: str(getattr(self, key) or "") or None for key in _PATHS}
+        return json.dumps({**self.__dict__, **paths})
+
+    @classmethod
+    def from_json(cls, text: str) -> WorkerSettings:
+        raw = json.loads(text)
+        return cls(**{**raw, **{key: Path(raw[key]) if raw.get(key) else None for key in _PATHS}})
+
+
+_PATHS = ("fixtures", "tenant_fixtures")  # the settings that are paths (strings in JSON)
 
 
 def check_workers(state: str | None, workers: int) -> None:
@@ -211,6 +236,7 @@ def build_app(store: StoreBackend, settings: WorkerSettings) -> SandboxApp:
         max_body_bytes=settings.max_body_bytes,
         validate_responses=settings.validate_responses,
         journal_size=settings.journal_size,
+        tenant_fixtures=settings.tenant_fixtures,
         access_log=None if settings.quiet else access_log(settings.log_format, settings.color),
     )
     from koppelbox.web import mount as mount_inspector
@@ -222,8 +248,7 @@ def build_app(store: StoreBackend, settings: WorkerSettings) -> SandboxApp:
 def worker_app() -> SandboxApp:
     """The app factory each worker process calls (`uvicorn ...:worker_app --factory`): the same app as a
     single process builds, over the database the parent opened (and migrated and seeded)."""
-    raw = json.loads(os.environ[WORKER_SETTINGS])
-    settings = WorkerSettings(**{**raw, "fixtures": Path(raw["fixtures"]) if raw["fixtures"] else None})
+    settings = WorkerSettings.from_json(os.environ[WORKER_SETTINGS])
     assert settings.state is not None
     app = build_app(open_state(settings.state, settings.fixtures, settings.seed), settings)
     gc.freeze()
@@ -239,8 +264,7 @@ def serve_workers(sock: socket.socket, settings: WorkerSettings, workers: int, s
     close = getattr(store, "close", None)
     if close is not None:
         close()  # the parent's pool: workers open their own
-    values = {**settings.__dict__, "fixtures": str(settings.fixtures) if settings.fixtures else None}
-    os.environ[WORKER_SETTINGS] = json.dumps(values)
+    os.environ[WORKER_SETTINGS] = settings.to_json()
     config = uvicorn.Config(
         "koppelbox.cli.serve:worker_app",
         factory=True,
