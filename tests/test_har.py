@@ -123,3 +123,32 @@ def test_the_journal_exports_as_har_with_secrets_masked(live_session: Sandbox, t
     exported = tmp_path / "journal.har"
     exported.write_text(result.stdout)
     assert ("3 POST /wimpel/v1/organisations request", "KBX-SCHEMA-TYPE", "name") in findings_of(exported)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_a_browser_replays_the_exported_journal(live_session: Sandbox, tmp_path: Path) -> None:
+    """The exported HAR is one a browser's tooling reads: Chromium, through Playwright's HAR router,
+    answers a request from it alone (every other request aborted)."""
+    from playwright.sync_api import sync_playwright
+
+    exported = tmp_path / "journal.har"
+    exported.write_text(run("journal", "--url", live_session.base_url, "--har").stdout)
+    url = f"{live_session.base_url}/wimpel/v1/organisations?limit=2"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"]
+        )
+        try:
+            context = browser.new_context()
+            context.route_from_har(str(exported), not_found="abort")
+            page = context.new_page()
+            answer = page.goto(url)  # aborted, and so an error, unless the HAR holds it
+            assert answer is not None
+            assert answer.status == 200
+            assert json.loads(page.inner_text("pre"))[0]["id"] == "16SK"
+        finally:
+            browser.close()
