@@ -244,20 +244,28 @@ class ProxyApp:
 
         # The body: a JSON or form body (or one without a type) is read whole to be checked; anything
         # else streams through, only its first chunk read here (enough to know there is a body).
+        # Held once: the chunks are joined into one bytes object (no copy for the usual single chunk), which
+        # is checked, forwarded and journalled as it is.
         checked = is_json(media) or media in CHECKED_MEDIA
-        buffer = bytearray()
+        chunks: list[bytes] = []
+        size = 0
         more = True
         too_large = False
-        while more and (checked or not buffer):
+        while more and (checked or not size):
             message = await receive()
             if message["type"] == "http.disconnect":
                 return
-            buffer += message.get("body", b"")
+            chunk = message.get("body", b"")
+            if chunk:
+                chunks.append(chunk)
+                size += len(chunk)
             more = message.get("more_body", False)
-            if checked and len(buffer) > settings.max_body_bytes:
+            if checked and size > settings.max_body_bytes:
                 too_large = True
                 break
         complete = not more
+        buffer = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        chunks.clear()
 
         name = f"{method} {path}"
         match = self.routes.match(method, below)
@@ -266,7 +274,7 @@ class ProxyApp:
         if target is None:
             findings = [route_finding(method, below, match, name)]
         else:
-            sent: bytes | None = bytes(buffer) if not too_large else None
+            sent: bytes | None = buffer if not too_large else None
             findings = _judged(
                 lambda: request_findings(target, match.parameters, query, content_type, sent, name=name),
                 name,
@@ -284,7 +292,7 @@ class ProxyApp:
             response_note: Any = None,
         ) -> None:
             elapsed = (time.perf_counter() - clock) * 1000
-            request_raw = bytes(buffer) if checked and complete else b""
+            request_raw = buffer if checked and complete else b""
             request_body: Any = None
             if len(request_raw) > settings.body_limit:
                 # Reduced now (the ring must not hold megabytes per entry); small bodies when read.
@@ -343,9 +351,9 @@ class ProxyApp:
         forwarded = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP]
         content: bytes | AsyncIterator[bytes]
         if complete:
-            content = bytes(buffer)
+            content = buffer
         else:
-            content = _rest(bytes(buffer), receive, sizes)
+            content = _rest(buffer, receive, sizes)
             if _header(headers, b"content-length") is None:
                 forwarded = [(k, v) for k, v in forwarded if k.lower() != b"content-length"]
         request = self.client().build_request(method, url, headers=forwarded, content=content)
@@ -372,7 +380,10 @@ class ProxyApp:
         response_type = response.headers.get("content-type")
         encoding = response.headers.get("content-encoding", "").strip().lower()
         keep_whole = is_json(media_of(response_type))
-        kept = bytearray()
+        # Kept once, as the chunks that were passed on: all of a JSON body (to check it), else only what
+        # the journal keeps.
+        kept: list[bytes] = []
+        kept_size = 0
         whole = True
         total = [0]
         try:
@@ -380,12 +391,17 @@ class ProxyApp:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 total[0] += len(chunk)
                 if keep_whole and whole:
-                    if len(kept) + len(chunk) <= settings.max_body_bytes:
-                        kept += chunk
-                    else:
-                        whole = False
-                elif len(kept) < settings.body_limit + 1:
-                    kept += chunk[: settings.body_limit + 1 - len(kept)]
+                    if kept_size + len(chunk) <= settings.max_body_bytes:
+                        kept.append(chunk)
+                        kept_size += len(chunk)
+                        continue
+                    whole = False  # too large to check: keep no more than the journal would
+                    kept = [b"".join(kept)[: settings.body_limit + 1]]
+                    kept_size = len(kept[0])
+                if kept_size <= settings.body_limit:
+                    piece = chunk[: settings.body_limit + 1 - kept_size]
+                    kept.append(piece)
+                    kept_size += len(piece)
         except httpx.HTTPError as exc:
             # Too late for a 502: the status is sent. The connection is broken off, so the client sees
             # a failed exchange rather than a short body that looks whole.
@@ -400,7 +416,9 @@ class ProxyApp:
 
         drift: list[Finding] = []
         whole_json = keep_whole and whole
-        checkable: bytes | None = bytes(kept) if whole_json else None
+        received = kept[0] if len(kept) == 1 else b"".join(kept)
+        kept.clear()
+        checkable: bytes | None = received if whole_json else None
         if checkable is not None and encoding:
             checkable = _decoded(checkable, encoding)
         if target is not None:
@@ -411,17 +429,18 @@ class ProxyApp:
                     target,
                     response.status_code,
                     response_type,
-                    checkable if keep_whole else bytes(kept),
+                    checkable if keep_whole else received,
                     name=name,
                     head=method == "HEAD",
                 ),
                 name,
             )
-        journal_raw: bytes | None = checkable if checkable is not None else bytes(kept)
+        journal_raw: bytes | None = checkable if checkable is not None else received
         note: dict[str, Any] | None = None
-        if total[0] > len(kept) or (not whole_json and len(kept) > settings.body_limit):
+        unreadable = whole_json and checkable is None  # compressed in a way the proxy cannot undo
+        if unreadable or total[0] > len(received) or (not whole_json and len(received) > settings.body_limit):
             journal_raw = None
-            kind = "truncated" if keep_whole else "binary"
+            kind = "truncated" if keep_whole and not unreadable else "binary"
             note = {kind: True, "bytes": total[0], "content_type": media_of(response_type) or None}
         record(response.status_code, out_headers, journal_raw, drift, note)
         self._tell("forwarded", method, path, response.status_code, len(findings), len(drift))
