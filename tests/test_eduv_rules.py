@@ -172,6 +172,14 @@ def test_consent_between_consumer_and_school(consumer: str, school: str, allowed
         )
 
 
+def test_an_unknown_period_names_the_parameter_and_the_period() -> None:
+    error = eduv.unknown_period("sj-2031")
+    assert error.message == "`schoolPeriodId`: the school has no school period sj-2031."
+    assert [(e.field, e.message) for e in error.errors] == [
+        ("schoolPeriodId", "the school has no school period sj-2031")
+    ]
+
+
 @pytest.mark.parametrize(
     ("error", "status", "code"),
     [

@@ -8,6 +8,7 @@ on, and De Kwikstaart (97ZC) in its related-schools table as a primary school.
 from __future__ import annotations
 
 import copy
+import hashlib
 import itertools
 from collections.abc import Callable
 from typing import Any
@@ -252,6 +253,7 @@ def test_documents_land_on_the_enrolment_and_on_the_pupils_card() -> None:
         NOW,
     )
     assert (first.client_id, first.aanmeld_api_id, first.type) == (IW.client_id, 101, "application/pdf")
+    assert first.sha256 == hashlib.sha256(first.inhoud).hexdigest() == attachment("a.pdf").sha256
     # The school's pupil card lists the enrolment with its own documents.
     card = views.pupil_detail(records, records.pupils[100], {IW.client_id: IW}, "/dl")
     assert card["aanmeldingen"][0]["documenten"] == ["id-2", "id-3"]
