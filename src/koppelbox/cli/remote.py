@@ -1,6 +1,6 @@
 """Talking to a running sandbox's control plane (or a `koppelbox proxy`'s, which serves the same journal).
 
-The policy a CI job needs from a client it does not watch (docs/cli.md, "Talking to a running sandbox"):
+The policy a CI job needs from a client it does not watch (README.md, "The `koppelbox` command"):
 
 - **Timeouts.** 5 s to connect, 30 s for each read (`KOPPELBOX_HTTP_TIMEOUT` sets the read timeout): a
   sandbox that hangs fails the job with one line instead of holding it until the runner's own limit.

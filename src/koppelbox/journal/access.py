@@ -1,4 +1,4 @@
-"""The access log: one line per request while `koppelbox serve` runs (docs/cli.md, "Output for CI").
+"""The access log: one line per request while `koppelbox serve` runs (README.md, "The `koppelbox` command").
 
 The journal middleware knows every fact of a line (who, which scenario, how many findings) when it
 records the exchange, so it hands an `AccessRecord` to a sink rather than a second middleware working
