@@ -129,7 +129,9 @@ class SqlStore:
             if str(brin) not in schools:
                 raise FixtureError(f"aanmeld: school {brin} is not in schools.yaml")
             config = aanmeld_seed.configuration(schools[str(brin)], entry or {})
-            aanmeld_seed.seed(seed_school(connection, self.tenant, config), entry or {})
+            records = seed_school(connection, self.tenant, config)
+            aanmeld_seed.seed(records, entry or {})
+            records.flush()
         self.wimpel.seed(connection, fixtures)
 
     def _guarded(self, work: Callable[[Connection], None], *, once: bool = False) -> None:

@@ -79,7 +79,8 @@ class SqlSchoolRecords:
         self._tenant = tenant
         self._brin = brin
         self._config = config
-        self._next_parent = next_parent
+        self._next_parent = self._stored_next_parent = next_parent
+        self._dirty: set[int] = set()
         self._free: object = _UNKNOWN
         school = self._where
         self._pupils: _LazyMap[int, Pupil] = _LazyMap(
@@ -298,20 +299,31 @@ class SqlSchoolRecords:
         self._free = _UNKNOWN
 
     def _save_pupil(self, pupil: Pupil) -> None:
-        self._c.execute(
-            update(aanmeld_pupils)
-            .where(*self._where(aanmeld_pupils), aanmeld_pupils.c.stamnummer == pupil.stamnummer)
-            .values(data=codec.pupil_json(pupil))
-        )
+        # Written once when the unit ends (`flush`): an enrolment changes its pupil up to three times.
+        self._dirty.add(pupil.stamnummer)
+
+    def flush(self) -> None:
+        """Write what was kept back until the end of the unit (inside its transaction)."""
+        for stamnummer in sorted(self._dirty):
+            pupil = self._pupils.cache.get(stamnummer)
+            if pupil is not None:
+                self._c.execute(
+                    update(aanmeld_pupils)
+                    .where(*self._where(aanmeld_pupils), aanmeld_pupils.c.stamnummer == stamnummer)
+                    .values(data=codec.pupil_json(pupil))
+                )
+        self._dirty.clear()
+        if self._next_parent != self._stored_next_parent:
+            self._c.execute(
+                update(aanmeld_schools)
+                .where(*self._where(aanmeld_schools))
+                .values(next_parent_id=self._next_parent)
+            )
+            self._stored_next_parent = self._next_parent
 
     def add_parent(self, gegevens: dict[str, Any], bron: str, aangemaakt: str) -> Parent:
         parent = Parent(self._next_parent, gegevens, bron, aangemaakt)
-        self._next_parent += 1
-        self._c.execute(
-            update(aanmeld_schools)
-            .where(*self._where(aanmeld_schools))
-            .values(next_parent_id=self._next_parent)
-        )
+        self._next_parent += 1  # stored by `flush`
         self._c.execute(
             insert(aanmeld_parents).values(
                 tenant=self._tenant,
@@ -402,6 +414,7 @@ class SqlSchoolRecords:
         for document_id in pupil.documenten:
             self._documents.put(document_id, None)
         self._pupils.put(stamnummer, None)
+        self._dirty.discard(stamnummer)
         self._free = _UNKNOWN
         for parent_id in pupil.ouders:
             if not self.children_of(parent_id):
@@ -480,9 +493,11 @@ class SqlAanmeldRecords:
                 ).first()
                 if row is None:
                     raise unknown_school(brin)
-                yield SqlSchoolRecords(
+                records = SqlSchoolRecords(
                     connection, self._tenant, brin, codec.config_of(row.config), row.next_parent_id
                 )
+                yield records
+                records.flush()  # only when the unit ended without an exception; then it commits
         except engines.UNREACHABLE as exc:
             raise engines.unavailable(self.engine, exc) from None
 
