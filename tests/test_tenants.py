@@ -31,7 +31,8 @@ from koppelbox.store import Store
 from koppelbox.store.interfaces import DEFAULT_TENANT
 from koppelbox.store.tenants import MemoryTenants, TenantExists, tenant_fixtures
 from tests.aanmeld_support import enrolment
-from tests.support import ADMIN, bearer
+from tests.lane_support import Handoffs, with_and_without_lane
+from tests.support import ADMIN, FakeClock, bearer
 
 ORGS = "/wimpel/v1/organisations"
 EDUV = "/eduv/v1/employees/school?orgMasterId=100X016"
@@ -548,3 +549,47 @@ def test_two_workers_of_serve_state_share_a_tenant_made_from_a_folder(
         assert one.get(f"/tenants/acme{ORGS}", headers=token).json()["code"] == "tenant_unknown"
     for app in (first, second):
         app.sandbox.store.close()
+
+
+# --- the fast lane ---------------------------------------------------------------------------------------
+
+
+def test_a_tenants_requests_take_the_lane_and_get_the_stacks_answers() -> None:
+    """A tenant's ordinary requests are served by the fast lane (no slower than the root's), with the same
+    answers and journal as the full stack (tests/test_lane.py holds the root to the same)."""
+
+    def run(fast_lane: bool) -> tuple[list[Any], list[Any], list[bool]]:
+        app = create_app(
+            Store.from_directory(clock=FakeClock()), validate_responses=True, fast_lane=fast_lane
+        )
+        answers, handed_on = [], []
+        with TestClient(app) as client:
+            acme = create(client, "acme")
+            kompas = bearer(token_of(acme, "partner-kompas"))
+            portal = bearer(token_of(acme, "partner-inschrijfwijzer"))
+            admin = bearer(acme["adminToken"])
+            organisation = {"id": "12AB", "name": "Acme", "sourceId": "s"}
+            for method, path, headers, body in [
+                ("GET", ORGS, kompas, None),
+                ("POST", ORGS, kompas, organisation),
+                ("GET", f"{ORGS}/12AB", kompas, None),
+                ("DELETE", f"{ORGS}/96WD", kompas, None),
+                ("GET", ORGS, bearer("kbx-kompas"), None),  # the root's token: refused
+                ("POST", ENROL, portal, enrolment()),
+                ("GET", EDUV, bearer(token_of(acme, "consumer-sleutelbos")), None),
+                ("GET", "/sandbox/aanmeld/scholen/99XA/leerlingen", admin, None),
+            ]:
+                before = Handoffs.count
+                response = client.request(method, f"/tenants/acme{path}", headers=headers, json=body)
+                handed_on.append(Handoffs.count > before)
+                answers.append((response.status_code, sorted(response.headers.items()), response.content))
+            entries = journal(client, "/tenants/acme", admin)
+        volatile = {"at", "time", "elapsed_ms"}
+        return answers, [{k: v for k, v in e.items() if k not in volatile} for e in entries], handed_on
+
+    (lane_answers, lane_journal, handed_on), (stack_answers, stack_journal, _) = with_and_without_lane(run)
+    assert lane_answers == stack_answers
+    assert lane_journal == stack_journal
+    assert [status for status, _, _ in lane_answers] == [200, 201, 200, 204, 401, 201, 200, 200]
+    # All but the refused one were served by the lane itself (a refusal is always the stack's).
+    assert handed_on == [False, False, False, False, True, False, False, False]
