@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from koppelbox.cli import main
-from koppelbox.journal.access import AccessRecord, json_line, printable, text_line
+from koppelbox.journal.access import AccessRecord, json_line, printable, text_line, timestamp
 from koppelbox.server.app import create_app
 
 KOMPAS = {"Authorization": "Bearer kbx-kompas"}
@@ -179,3 +179,11 @@ def test_serve_colours_the_status_when_asked(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("NO_COLOR", "1")
     result = CliRunner().invoke(main, ["serve", "--port", "0"])
     assert "\x1b[" not in result.stdout
+
+
+@pytest.mark.parametrize("at", [0.0, 1764759000.5, 1764759000.999, 1764759001.001, 1764759000.25])
+def test_the_time_is_rfc3339_utc_with_milliseconds(at: float) -> None:
+    from datetime import UTC, datetime
+
+    expected = datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    assert timestamp(at) == expected
