@@ -10,25 +10,38 @@ import pytest
 from koppelbox.rules import eduv
 from koppelbox.rules.errors import DomainError
 
+BOTH = "name the school either with orgMasterId or with orgId and orgIdType, not both"
+
 
 @pytest.mark.parametrize(
-    ("params", "field"),
+    ("params", "field", "message"),
     [
-        ({}, "orgMasterId"),
-        ({"org_id": "16SK01"}, "orgIdType"),
-        ({"org_id_type": "V_ID"}, "orgId"),
-        ({"org_master_id": "100X016", "org_id": "16SK01", "org_id_type": "V_ID"}, "orgMasterId"),
-        ({"org_master_id": "100X016", "org_id": "16SK01"}, "orgMasterId"),
-        ({"org_master_id": "100X016", "org_id_type": "V_ID"}, "orgMasterId"),
-        ({"org_master_id": "100X016", "filter_by_org_id": True}, "filterByOrgId"),
-        ({"org_id": "16SK01", "org_id_type": "BRIN"}, "orgIdType"),
+        ({}, "orgMasterId", "name the school with orgMasterId, or with orgId and orgIdType"),
+        ({"org_id": "16SK01"}, "orgIdType", "is required together with orgId"),
+        ({"org_id_type": "V_ID"}, "orgId", "is required together with orgIdType"),
+        ({"org_master_id": "100X016", "org_id": "16SK01", "org_id_type": "V_ID"}, "orgMasterId", BOTH),
+        ({"org_master_id": "100X016", "org_id": "16SK01"}, "orgMasterId", BOTH),
+        ({"org_master_id": "100X016", "org_id_type": "V_ID"}, "orgMasterId", BOTH),
+        (
+            {"org_master_id": "100X016", "filter_by_org_id": True},
+            "filterByOrgId",
+            "must be absent or false when the school is named by orgMasterId",
+        ),
+        (
+            {"org_id": "16SK01", "org_id_type": "BRIN"},
+            "orgIdType",
+            "must be one of: OIE_CODE, BP_ID, DD_ID, AS_ID, V_ID",
+        ),
     ],
 )
-def test_the_school_must_be_named_in_exactly_one_way(params: dict[str, Any], field: str) -> None:
+def test_the_school_must_be_named_in_exactly_one_way(
+    params: dict[str, Any], field: str, message: str
+) -> None:
     with pytest.raises(eduv.SchemaIncorrect) as raised:
         eduv.parse_query(**params)
     assert raised.value.status == 400
-    assert [e.field for e in raised.value.errors] == [field]
+    assert [(e.field, e.message) for e in raised.value.errors] == [(field, message)]
+    assert raised.value.message == f"Schema incorrect: `{field}` {message}."  # the statusMessage
 
 
 @pytest.mark.parametrize(
