@@ -418,3 +418,14 @@ def test_the_command_says_what_it_did_with_each_request(wrong: tuple[str, WrongU
     assert "REFUSED   400 POST /wimpel/v1/organisations  (3 finding(s))" in stderr
     assert "forwarded 200 GET /wimpel/v1/organisations  (" in stderr
     assert "drift" in stderr
+
+
+def test_the_proxy_starts_without_loading_the_sandbox_server() -> None:
+    # Connexion is the sandbox's, and seconds of start-up on a busy machine: the proxy serves no
+    # Connexion app, so neither the app nor the command (as `koppelbox proxy` loads them) imports it.
+    code = (
+        "import sys; from koppelbox.cli import main; import koppelbox.cli.proxy, koppelbox.proxy.app; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('connexion', 'flask')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"

@@ -23,12 +23,6 @@ keeps: bodies up to its limit, secrets masked.
 
 from __future__ import annotations
 
-# Before anything imports Connexion (server/errors.py does): its deprecation warnings silenced, so that
-# `python -W error` can run the proxy (see that package's docstring).
-import koppelbox.server.integration  # noqa: F401
-
-# isort: split
-
 import hmac
 import json
 import ssl
@@ -47,8 +41,7 @@ from koppelbox.journal import DEFAULT_CAPACITY, Journal, JournalFilter
 from koppelbox.journal.masking import DEFAULT_BODY_LIMIT, capture_body
 from koppelbox.proxy.recording import credentials_of, make_entry
 from koppelbox.rules.errors import FieldError
-from koppelbox.server.errors import render_for_api, standard_format
-from koppelbox.server.problems import Problem
+from koppelbox.server.error_formats import Problem, render_for_api, standard_format
 from koppelbox.validator import contracts
 from koppelbox.validator.exchange import (
     NOT_CHECKED,

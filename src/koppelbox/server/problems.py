@@ -1,28 +1,20 @@
 """What the server raises about a request, and `Problem`, the one shape every failure is reduced to
 before an API's error format renders it.
 
-A leaf, like Starlette's `exceptions.py`: it imports nothing from the rest of the server, so middleware,
-validation and error rendering all raise and read these without importing one another.
+Nearly a leaf, like Starlette's `exceptions.py`: it imports nothing of the server but
+`error_formats.py` (a true leaf), so middleware, validation and error rendering all raise and read these
+without importing one another.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 from connexion.exceptions import BadRequestProblem, ProblemException
 
 from koppelbox.rules.errors import FieldError
 
-
-@dataclass
-class Problem:
-    status: int
-    code: str
-    message: str
-    errors: list[FieldError] = field(default_factory=list)
-    headers: dict[str, str] = field(default_factory=dict)
-    # The exception it came from, for formats that need more (OAuth error codes, scopes).
-    cause: Exception | None = None
+# `Problem` lives in the one leaf beneath this one, with the error formats that render it (the proxy
+# renders problems without importing Connexion); it is offered here too, where the server looks for it.
+from koppelbox.server.error_formats import Problem as Problem
 
 
 class PayloadTooLarge(ProblemException):  # type: ignore[misc]

@@ -1,23 +1,20 @@
-"""Edu-V Employees API: one thin handler over `store.eduv`, and Edu-V's error body for everything
-under `/eduv`.
+"""Edu-V Employees API: one thin handler over `store.eduv`; Edu-V's error body for everything under
+`/eduv` is `eduv_format` (server/error_formats.py).
 
-Edu-V answers errors as `{status: <functional code>, statusMessage}` and names the full API version in
-an `API-Version` header on every response, errors included.
+Edu-V names the full API version in an `API-Version` header on every response, errors included.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
-from koppelbox.contracts import spec_for
 from koppelbox.rules import eduv
 from koppelbox.server.context import caller, current, token_info
-from koppelbox.server.problems import Problem
+from koppelbox.server.error_formats import eduv_format, eduv_version
 
 PREFIX = "/eduv"
 # The contract is the single source of truth for the version, too.
-API_VERSION = spec_for("eduv").version
+API_VERSION = eduv_version()
 
 
 async def list_school_employees(
@@ -39,44 +36,6 @@ async def list_school_employees(
     return employees, 200, {"API-Version": API_VERSION}
 
 
-# --- the Edu-V error body ---------------------------------------------------------------------------
-
-_LABELS = {
-    11: "Schema incorrect",
-    21: "scope required",
-    22: "consent required",
-    23: "edu_org_id unknown",
-}
-
-
-def functional_code(problem: Problem) -> int:
-    """Edu-V's code for a problem, whoever raised it (rules, Connexion validation or security, Starlette)."""
-    if problem.code in eduv.FUNCTIONAL_CODES:
-        return eduv.FUNCTIONAL_CODES[problem.code]
-    if problem.code == "insufficient_scope":  # Connexion: the token lacks eduv.employee.basic
-        return 21
-    if problem.status == 400:  # a parameter of the wrong type, an unknown parameter, ...
-        return 11
-    return 99
-
-
-def eduv_format(problem: Problem) -> tuple[Problem, dict[str, Any]]:
-    code = functional_code(problem)
-    status, headers = problem.status, dict(problem.headers)
-    if code == 21:
-        # Edu-V puts "scope required" under 401, where Connexion would answer 403.
-        status = 401
-        headers["WWW-Authenticate"] = f'Bearer error="insufficient_scope", scope="{eduv.SCOPE_BASIC}"'
-    headers["API-Version"] = API_VERSION
-    message = problem.message
-    label = _LABELS.get(code)
-    if label and not message.lower().startswith(label.lower()):
-        message = f"{label}: {message}"
-    details = [f"`{e.field}` {e.message}" for e in problem.errors if f"`{e.field}`" not in message]
-    if details:
-        message += " " + "; ".join(details) + "."
-    return replace(problem, status=status, headers=headers), {"status": code, "statusMessage": message}
-
-
-# Registered by server/app.py for this API's prefix (see ERROR_FORMAT in ARCHITECTURE.md).
+# Edu-V's error body (server/error_formats.py, a leaf the proxy uses too), registered by server/app.py for
+# this API's prefix (see ERROR_FORMAT in ARCHITECTURE.md).
 ERROR_FORMAT = eduv_format
