@@ -90,7 +90,10 @@ def test_a_partner_the_school_has_not_switched_on_is_forbidden_naming_brin() -> 
         enrol(records, s.enrolment(), partner=LOKET)
     assert refused.value.code == "partner_not_activated"
     assert refused.value.errors == [FieldError("brin", "this school has not activated your Aanmeld-API tile")]
-    assert "Aanmeldloket" in refused.value.message
+    assert refused.value.message == (
+        "School 99XA has not switched on Aanmeldloket in its Privacy Manager; "
+        "enrolments from you are refused until it does."
+    )
     assert counts(records) == (0, 0, 0, 0)
 
 
@@ -301,6 +304,21 @@ def test_the_same_parent_twice_in_one_enrolment_is_stored_once() -> None:
         {"ouderId": 1, "nieuw": False},
     ]
     assert records.pupils[100].ouders == [1]
+
+
+def test_a_parent_sent_twice_is_found_among_the_pupils_own_even_beside_look_alikes() -> None:
+    records = school(laagste=100, hoogste=110)
+    for number, email in ((105, "a@example.nl"), (106, "b@example.nl")):  # look-alikes of other pupils
+        seeded_pupil(records, number)
+        records.link(records.add_parent(parent(email=email), SCHOOL, "2025-09-01").id, number)
+    # No e-mail or mobile to tell the look-alikes apart: the first copy is a new parent, and the second
+    # is that same parent (already this pupil's), not a third.
+    receipt = enrol(records, s.enrolment(ouders=[parent(email=None), parent(email=None)]))
+    assert records.enrolments[receipt.id].ouders == [
+        {"ouderId": 3, "nieuw": True},
+        {"ouderId": 3, "nieuw": False},
+    ]
+    assert len(records.parents) == 3
 
 
 def test_a_parent_of_another_pupil_is_a_candidate_and_is_linked_unchanged() -> None:
