@@ -7,7 +7,8 @@ JSON body) and `koppelbox proxy --api wimpel` in front of it, each in its own pr
 one keep-alive client sends the same valid 1 KB `POST /v1/organisations` alternately straight to the
 upstream and through the proxy, and prints the median and p90 of both and their difference. The proxy's
 work is all in it: the operation found, the body checked (schema and Dutch rules), the response checked,
-the exchange journalled. Alternating the two keeps a busy machine's noise in both columns alike.
+the exchange journalled. Alternating the two keeps a busy machine's noise in both columns alike. It also
+prints the proxy's start-up time: from launching the command until `/sandbox/health` answers.
 """
 
 from __future__ import annotations
@@ -79,6 +80,20 @@ def wait_for(port: int, deadline: float = 30.0) -> None:
     raise SystemExit(f"nothing listens on {port}")
 
 
+def started_in(port: int, since: float, deadline: float = 120.0) -> float:
+    """Seconds from `since` until the proxy answers `GET /sandbox/health`: what a user waits at start."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/sandbox/health")
+            if connection.getresponse().status == 200:
+                return time.monotonic() - since
+        except OSError:
+            time.sleep(0.02)
+    raise SystemExit(f"the proxy on {port} did not answer its health check")
+
+
 def cpu_seconds(pid: int) -> float:
     """User and system CPU time of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -113,10 +128,11 @@ def main() -> None:
     upstream_process = subprocess.Popen([sys.executable, here, "--serve-upstream", str(up)])
     command = [sys.executable, "-m", "koppelbox", "proxy", "--api", "wimpel", "--port", str(px)]
     command += ["--upstream", f"http://127.0.0.1:{up}", "--journal-size", "100000"]
+    launched = time.monotonic()
     proxy_process = subprocess.Popen(command + (["--guard"] if args.guard else []), stderr=subprocess.DEVNULL)
     try:
+        startup = started_in(px, launched)
         wait_for(up)
-        wait_for(px)
         direct = http.client.HTTPConnection("127.0.0.1", up)
         proxied = http.client.HTTPConnection("127.0.0.1", px)
         for _ in range(50):  # warm up: connections, caches, compiled schemas
@@ -150,6 +166,7 @@ def main() -> None:
     proxy_cpu = (cpu_after[0] - cpu_before[0]) / args.requests * 1000
     upstream_cpu = (cpu_after[1] - cpu_before[1]) / (2 * args.requests) * 1000
     print(f"CPU per exchange: proxy {proxy_cpu:.3f} ms, upstream {upstream_cpu:.3f} ms")
+    print(f"start-up: {startup:.2f} s from launch until /sandbox/health answered")
     print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
