@@ -183,6 +183,7 @@ def serve(
 CANNOT_BIND = 3  # as uvicorn's own exit code for a server that could not start
 # The options a worker process builds its app from (workers are started afresh and import the factory).
 WORKER_SETTINGS = "KOPPELBOX_WORKER_SETTINGS"
+WORKER_CANNOT_START = 3  # uvicorn's STARTUP_FAILURE: its supervisor then stops rather than respawn
 
 
 @dataclass(frozen=True)
@@ -250,7 +251,14 @@ def worker_app() -> SandboxApp:
     single process builds, over the database the parent opened (and migrated and seeded)."""
     settings = WorkerSettings.from_json(os.environ[WORKER_SETTINGS])
     assert settings.state is not None
-    app = build_app(open_state(settings.state, settings.fixtures, settings.seed), settings)
+    try:
+        store = open_state(settings.state, settings.fixtures, settings.seed)
+    except click.ClickException as exc:
+        # Uvicorn's code for a worker that cannot start: the supervisor stops instead of starting
+        # another worker every half second for as long as the database is away.
+        click.echo(f"koppelbox serve: worker {os.getpid()}: {exc.format_message()}", err=True)
+        raise SystemExit(WORKER_CANNOT_START) from None
+    app = build_app(store, settings)
     gc.freeze()
     return app
 
@@ -275,8 +283,11 @@ def serve_workers(sock: socket.socket, settings: WorkerSettings, workers: int, s
         # machine building the app takes seconds, which uvicorn's 5 s would mistake for a hang.
         timeout_worker_healthcheck=60,
     )
+    supervisor = Multiprocess(config, sockets=[sock])
     with contextlib.suppress(KeyboardInterrupt):
-        Multiprocess(config, sockets=[sock]).run()
+        supervisor.run()
+    if any(process.exitcode == WORKER_CANNOT_START for process in supervisor.processes):
+        raise SystemExit(1)  # the worker said why on standard error
 
 
 def access_log(log_format: str, color: str) -> AccessSink:
