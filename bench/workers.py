@@ -37,7 +37,12 @@ def serve(state: list[str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
     with log.open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    _wait_ready(base, process, log)
+    try:
+        _wait_ready(base, process, log)
+    except BaseException:
+        os.killpg(process.pid, signal.SIGKILL)  # never leave a supervisor respawning workers behind
+        process.wait()
+        raise
     return process, base
 
 
