@@ -161,6 +161,12 @@ def test_a_lone_id_beside_a_type_field_is_typed_by_it() -> None:
     assert found(schema, {"organisationId": "16SK00", "type": "vid"}) == []
 
 
+@pytest.mark.parametrize(("value_key", "type_key"), [("schoolid", "schoolidtype"), ("a", "aType")])
+def test_a_type_field_is_found_by_its_lower_or_upper_case_suffix(value_key: str, type_key: str) -> None:
+    schema = obj(value_key, type_key)
+    assert found(schema, {value_key: "16SK00", type_key: "brin"}) == [((value_key,), "KBX-NL-BRIN")]
+
+
 def test_a_type_field_beside_two_ids_types_neither() -> None:
     schema = obj("organisationId", "parentId", "type")
     assert found(schema, {"organisationId": "16SK00", "parentId": "16SK00", "type": "brin"}) == []
@@ -346,6 +352,26 @@ def test_a_postcode_map_value_sees_the_map_as_its_address() -> None:
     }
     assert found(schema, {"thuis": "8861 SA"}) == [(("thuis",), "KBX-NL-POSTCODE")]
     assert found(schema, {"land": "BE", "thuis": "B-2000"}) == []
+
+
+def test_birth_dates_in_lists_and_maps_are_judged_against_today() -> None:
+    schema = obj(
+        geboortedatum={"type": "array", "items": STRING},
+        verjaardagen={"type": "object", "additionalProperties": {"type": "string", "format": "birth-date"}},
+    )
+    payload = {"geboortedatum": ["2014-02-11", "2030-01-01"], "verjaardagen": {"anna": "2031-05-05"}}
+    assert found(schema, payload) == [
+        (("geboortedatum", 1), "KBX-DATE-FUTURE"),
+        (("verjaardagen", "anna"), "KBX-DATE-FUTURE"),
+    ]
+
+
+def test_postcodes_in_a_list_see_the_object_holding_the_list_as_their_address() -> None:
+    schema = obj(
+        "land", codes={"type": "array", "items": {"type": "string", "x-koppelbox-check": "postcode"}}
+    )
+    assert found(schema, {"codes": ["8861 BK", "8861 SA"]}) == [(("codes", 1), "KBX-NL-POSTCODE")]
+    assert found(schema, {"land": "BE", "codes": ["B-2000"]}) == []
 
 
 def test_a_schema_without_any_rule_finds_nothing_in_any_payload() -> None:
