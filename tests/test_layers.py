@@ -58,7 +58,7 @@ ALLOWED: dict[str, set[str]] = {
     "(root)": {"sandbox", "version"},
 }
 WEB = ("connexion", "starlette", "uvicorn", "httpx", "flask")
-# conformance, cli and sandbox only run uvicorn for a sandbox; proxy forwards with httpx
+# conformance, cli and sandbox only run uvicorn for a sandbox; proxy forwards with h11 (proxy/upstream.py)
 PROXY = {"proxy"}
 MAY_USE_THE_WEB = {"server", "conformance", "cli", "sandbox", "web"}
 

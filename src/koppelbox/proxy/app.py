@@ -1,4 +1,4 @@
-"""The proxy as an ASGI app: one API at the sandbox's paths, forwarded to the real one over httpx.
+"""The proxy as an ASGI app: one API at the sandbox's paths, forwarded to the real one (upstream.py).
 
 What it does with each request (docs/proxy.md):
 
@@ -33,13 +33,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-import httpx
 from starlette.types import Message, Receive, Scope, Send
 
 from koppelbox.contracts import spec_for
 from koppelbox.journal import DEFAULT_CAPACITY, Journal, JournalFilter
 from koppelbox.journal.masking import DEFAULT_BODY_LIMIT, capture_body
 from koppelbox.proxy.recording import credentials_of, make_entry
+from koppelbox.proxy.upstream import Upstream, UpstreamError, UpstreamTimeout, UpstreamUnreachable
 from koppelbox.rules.errors import FieldError
 from koppelbox.server.error_formats import Problem, render_for_api, standard_format
 from koppelbox.validator import contracts
@@ -108,30 +108,14 @@ class ProxyApp:
         self.settings = settings
         self.spec = spec_for(settings.api)
         self.prefix = self.spec.prefix
-        self.upstream = httpx.URL(settings.upstream.rstrip("/"))
+        self.upstream = settings.upstream.rstrip("/")
         contract = next(c for c in contracts.load() if c.name == self.spec.name)
         self.routes = Routes(contract)
         self.journal = Journal(settings.journal_size)
         self.on_exchange = on_exchange
-        self._client: httpx.AsyncClient | None = None
-
-    def client(self) -> httpx.AsyncClient:
-        # Made on first use, inside the server's event loop; closed on shutdown (lifespan).
-        if self._client is None:
-            verify: bool | ssl.SSLContext = self.settings.verify is not False
-            if isinstance(self.settings.verify, str):
-                verify = ssl.create_default_context(cafile=self.settings.verify)
-            client = httpx.AsyncClient(
-                verify=verify,
-                timeout=self.settings.timeout,
-                follow_redirects=False,  # a redirect is the upstream's answer, passed on as it is
-                limits=httpx.Limits(max_keepalive_connections=20),
-            )
-            # httpx's own defaults (User-Agent, Accept, Accept-Encoding) would change what the client sent.
-            for name in ("user-agent", "accept", "accept-encoding"):
-                del client.headers[name]
-            self._client = client
-        return self._client
+        # No header of its own but `Host`, no redirect followed (a redirect is the upstream's answer, passed
+        # on as it is); connections opened inside the server's event loop, closed on shutdown (lifespan).
+        self.client = Upstream(self.upstream, verify=settings.verify, timeout=settings.timeout)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -147,7 +131,7 @@ class ProxyApp:
                 "apis": [self.prefix],
                 "proxy": {
                     "api": self.spec.name,
-                    "upstream": str(self.upstream),
+                    "upstream": self.upstream,
                     "guard": self.settings.guard,
                 },
             }
@@ -169,8 +153,7 @@ class ProxyApp:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                if self._client is not None:
-                    await self._client.aclose()
+                await self.client.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -336,23 +319,14 @@ class ProxyApp:
             self._tell("refused", method, path, code, len(findings), 0)
             return
 
-        url = self.upstream.copy_with(
-            raw_path=self.upstream.raw_path.split(b"?")[0].rstrip(b"/")
-            + _raw_below(scope, self.prefix, below)
-            + (b"?" + scope["query_string"] if scope.get("query_string") else b"")
-        )
+        request_target = _raw_below(scope, self.prefix, below)
+        if scope.get("query_string"):
+            request_target += b"?" + scope["query_string"]
         forwarded = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP]
-        content: bytes | AsyncIterator[bytes]
-        if complete:
-            content = buffer
-        else:
-            content = _rest(buffer, receive, sizes)
-            if _header(headers, b"content-length") is None:
-                forwarded = [(k, v) for k, v in forwarded if k.lower() != b"content-length"]
-        request = self.client().build_request(method, url, headers=forwarded, content=content)
+        content: bytes | AsyncIterator[bytes] = buffer if complete else _rest(buffer, receive, sizes)
         try:
-            response = await self.client().send(request, stream=True)
-        except httpx.TimeoutException as exc:
+            response = await self.client.send(method, request_target, forwarded, content)
+        except UpstreamTimeout as exc:
             await self._unreachable(
                 send,
                 record,
@@ -364,14 +338,14 @@ class ProxyApp:
                 len(findings),
             )
             return
-        except httpx.HTTPError as exc:
+        except UpstreamError as exc:
             await self._unreachable(send, record, 502, _reason(exc), exc, method, path, len(findings))
             return
 
-        out_headers = [(k, v) for k, v in response.headers.raw if k.lower() not in HOP_BY_HOP]
+        out_headers = [(k, v) for k, v in response.headers if k.lower() not in HOP_BY_HOP]
         await send({"type": "http.response.start", "status": response.status_code, "headers": out_headers})
-        response_type = response.headers.get("content-type")
-        encoding = response.headers.get("content-encoding", "").strip().lower()
+        response_type = response.header(b"content-type")
+        encoding = (response.header(b"content-encoding") or "").strip().lower()
         keep_whole = is_json(media_of(response_type))
         # Kept once, as the chunks that were passed on: all of a JSON body (to check it), else only what
         # the journal keeps.
@@ -395,7 +369,7 @@ class ProxyApp:
                     piece = chunk[: settings.body_limit + 1 - kept_size]
                     kept.append(piece)
                     kept_size += len(piece)
-        except httpx.HTTPError as exc:
+        except UpstreamError as exc:
             # Too late for a 502: the status is sent. The connection is broken off, so the client sees
             # a failed exchange rather than a short body that looks whole.
             cut = {"truncated": True, "bytes": total[0], "content_type": media_of(response_type) or None}
@@ -515,7 +489,7 @@ def _reason(exc: Exception) -> str:
         cause = cause.__cause__ or cause.__context__
     if "CERTIFICATE_VERIFY_FAILED" in text:
         return f"TLS verification of the upstream failed ({text})"
-    if isinstance(exc, httpx.ConnectError):
+    if isinstance(exc, UpstreamUnreachable):
         return f"the upstream refused the connection or could not be reached ({text})"
     return f"the upstream exchange failed ({type(exc).__name__}: {text})"
 
