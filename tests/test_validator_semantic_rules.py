@@ -374,6 +374,18 @@ def test_postcodes_in_a_list_see_the_object_holding_the_list_as_their_address() 
     assert found(schema, {"land": "BE", "codes": ["B-2000"]}) == []
 
 
+def test_a_payload_that_is_one_value_is_checked_as_that_value() -> None:
+    schema = {"type": "string", "x-koppelbox-check": "postcode"}
+    assert found(schema, "8861 SA") == [((), "KBX-NL-POSTCODE")]
+    assert found(schema, "8861 BK") == []
+
+
+def test_list_items_without_a_rule_are_passed_over_under_a_schema_with_one() -> None:
+    schema = {"properties": {"pgn": STRING}, "items": STRING}  # no `type`: an object or a list
+    assert found(schema, ["944117716", {"pgn": "1"}]) == []
+    assert found(schema, {"pgn": "1"}) == [(("pgn",), "KBX-NL-PGN")]
+
+
 def test_a_schema_without_any_rule_finds_nothing_in_any_payload() -> None:
     schema = {"type": "object", "properties": {"naam": STRING}, "additionalProperties": STRING}
     assert found(schema, {"naam": "x", "pgn": "944117716"}) == []
