@@ -318,6 +318,40 @@ def test_tls_is_verified_unless_told_otherwise(tls_upstream: tuple[str, Path]) -
     assert trusted.status_code == 418
 
 
+def test_connections_the_upstream_closed_while_idle_are_not_used_again() -> None:
+    # The proxy keeps connections to the upstream open for the next request; an upstream drops idle
+    # ones after its keep-alive timeout (uvicorn's 5 s, here 0.1 s), and that must not cost a request.
+    app = WrongUpstream()
+    server = ThreadedServer(app, timeout_keep_alive=0.1)
+    try:
+        with proxying("wimpel", server.base_url) as (proxy, _):
+            statuses = []
+            for _ in range(3):
+                statuses.append(httpx.get(f"{proxy}/wimpel/v1/organisations", headers=NOORDSTAR).status_code)
+                time.sleep(0.4)  # longer than the upstream keeps an idle connection
+    finally:
+        server.stop()
+    assert statuses == [200, 200, 200]
+    assert len(app.received) == 3
+
+
+def test_a_chunked_request_body_reaches_the_upstream_whole(wrong: tuple[str, WrongUpstream]) -> None:
+    upstream, app = wrong
+    body = json.dumps(NEW_ORGANISATION).encode()
+
+    def pieces() -> Iterator[bytes]:  # no Content-Length: the client sends it chunked
+        yield body[:10]
+        yield body[10:]
+
+    with proxying("wimpel", upstream) as (proxy, _):
+        httpx.post(
+            f"{proxy}/wimpel/v1/organisations",
+            content=pieces(),
+            headers={**NOORDSTAR, "Content-Type": "application/json"},
+        )
+    assert app.received[-1].body == body
+
+
 # --- large bodies ------------------------------------------------------------------------------------------
 
 
