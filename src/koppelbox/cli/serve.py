@@ -280,8 +280,9 @@ def serve_workers(sock: socket.socket, settings: WorkerSettings, workers: int, s
         log_level="warning",
         access_log=False,
         # A worker that does not answer the supervisor's ping in time is killed and replaced: on a busy
-        # machine building the app takes seconds, which uvicorn's 5 s would mistake for a hang.
-        timeout_worker_healthcheck=60,
+        # machine building the app takes seconds, which uvicorn's 5 s would mistake for a hang. Also how
+        # long the supervisor takes to notice a worker that could not start (it then stops, exit 1).
+        timeout_worker_healthcheck=20,
     )
     supervisor = Multiprocess(config, sockets=[sock])
     with contextlib.suppress(KeyboardInterrupt):
