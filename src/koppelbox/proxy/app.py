@@ -378,6 +378,9 @@ class ProxyApp:
             self._tell("forwarded", method, path, response.status_code, len(findings), 1, _reason(exc))
             await response.aclose()
             raise
+        except BaseException:  # cancelled, or the client's side failed: the half-read connection is closed
+            await response.aclose()
+            raise
         await send({"type": "http.response.body", "body": b"", "more_body": False})
         await response.aclose()
 

@@ -12,6 +12,9 @@ comes. What it does keep of httpx:
 - the bytes unchanged both ways (h11 frames them; it never rewrites a header or a body), bodies streamed
   both ways (a document upload is sent as it arrives, an answer passed on chunk by chunk);
 - HTTP/1.1 framing: a body read whole goes with its `Content-Length`, one streamed without one chunked.
+
+Credentials are the client's alone: user and password in the base URL are not sent (httpx would have
+put them in an `Authorization` header of its own).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import contextlib
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import certifi
 import h11
@@ -84,7 +87,8 @@ class Upstream:
         if parts.port == _DEFAULT_PORTS[parts.scheme]:
             netloc = netloc.rsplit(":", 1)[0]
         self.host_header = netloc.encode("ascii")
-        self.base_path = parts.path.rstrip("/").encode("ascii")  # the query of the base URL is not used
+        # The base URL's path as written, percent-encoding what HTTP cannot carry raw; its query is not used.
+        self.base_path = quote(parts.path.rstrip("/"), safe="/%!$&'()*+,;=:@-._~").encode("ascii")
         self.timeout = timeout
         self._idle: list[_Connection] = []
 
