@@ -126,6 +126,13 @@ def test_role_in_a_period_and_at_a_unit(
     assert eduv.role_matches(role, "16SK", unit=unit, period=YEAR) is matches
 
 
+def test_the_query_keeps_what_was_sent() -> None:
+    query = eduv.parse_query(
+        org_id="16SK01", org_id_type="V_ID", filter_by_org_id=True, school_period_id="sj"
+    )
+    assert query == eduv.EmployeeQuery(eduv.SchoolRef("16SK01", "V_ID"), True, "sj")
+
+
 def test_a_period_must_end_after_it_begins() -> None:
     with pytest.raises(ValueError, match="not after"):
         eduv.SchoolPeriod("x", date(2025, 8, 1), date(2025, 8, 1))
