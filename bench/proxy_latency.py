@@ -1,6 +1,6 @@
 """What `koppelbox proxy` adds to an exchange's latency (issue 21: the goal is under 2 ms at the median).
 
-    .venv/bin/python bench/proxy_latency.py [--requests 500] [--guard]
+    .venv/bin/python bench/proxy_latency.py [--requests 500] [--guard] [--profile]
 
 Serves a minimal upstream (a plain ASGI app under uvicorn that answers a Wimpel create with a 1 KB
 JSON body) and `koppelbox proxy --api wimpel` in front of it, each in its own process, on loopback. Then
@@ -9,6 +9,9 @@ upstream and through the proxy, and prints the median and p90 of both and their 
 work is all in it: the operation found, the body checked (schema and Dutch rules), the response checked,
 the exchange journalled. Alternating the two keeps a busy machine's noise in both columns alike. It also
 prints the proxy's start-up time: from launching the command until `/sandbox/health` answers.
+
+`--profile` runs the proxy in this process instead, under cProfile, and prints where its time goes per
+exchange (the functions of the proxy, its client to the upstream, the checks and uvicorn), cumulative.
 """
 
 from __future__ import annotations
@@ -112,10 +115,45 @@ def timed(connection: http.client.HTTPConnection, path: str) -> float:
     return elapsed * 1000
 
 
+def profile(up: int, requests: int, guard: bool) -> None:
+    """The proxy served in this process under cProfile (only the server's thread is profiled)."""
+    import cProfile
+    import pstats
+    import threading
+
+    import uvicorn
+
+    from koppelbox.proxy.app import ProxyApp, ProxySettings
+
+    px = free_port()
+    settings = ProxySettings("wimpel", f"http://127.0.0.1:{up}", guard=guard, journal_size=requests + 100)
+    config = uvicorn.Config(
+        ProxyApp(settings), port=px, log_level="warning", access_log=False, server_header=False
+    )
+    server = uvicorn.Server(config)
+
+    def client() -> None:
+        wait_for(px)
+        proxied = http.client.HTTPConnection("127.0.0.1", px)
+        for _ in range(requests + 100):  # 100 to warm up, counted in the profile too
+            timed(proxied, "/wimpel/v1/organisations")
+        server.should_exit = True
+
+    threading.Thread(target=client, daemon=True).start()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    server.run()
+    profiler.disable()
+    print(f"{requests + 100} exchanges; seconds in all, cumulative (divide by the exchanges for one)")
+    stats = pstats.Stats(profiler).sort_stats("cumulative")
+    stats.print_stats(r"koppelbox|h11|uvicorn/protocols|jsonschema|json/", 30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--guard", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="profile the proxy in this process")
     parser.add_argument("--serve-upstream", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_upstream:
@@ -128,6 +166,14 @@ def main() -> None:
     upstream_process = subprocess.Popen([sys.executable, here, "--serve-upstream", str(up)])
     command = [sys.executable, "-m", "koppelbox", "proxy", "--api", "wimpel", "--port", str(px)]
     command += ["--upstream", f"http://127.0.0.1:{up}", "--journal-size", "100000"]
+    if args.profile:
+        try:
+            wait_for(up)
+            profile(up, args.requests, args.guard)
+        finally:
+            upstream_process.terminate()
+            upstream_process.wait()
+        return
     launched = time.monotonic()
     proxy_process = subprocess.Popen(command + (["--guard"] if args.guard else []), stderr=subprocess.DEVNULL)
     try:
