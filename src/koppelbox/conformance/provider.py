@@ -157,6 +157,9 @@ def schemathesis_config(run: ProviderRun) -> Any:
             "seed": run.seed,
             "request-timeout": run.request_timeout,
             "generation": {"max-examples": run.max_examples, "database": "none"},
+            # Schemathesis 4.3x keeps what servers refused (error feedback) in `.schemathesis/` in the
+            # current directory; a run leaves nothing but its report, and starts from the contract alone.
+            "cache": {"enabled": False},
             "phases": {
                 **{name: {"enabled": name in enabled} for name in ("examples", "coverage", "fuzzing")},
                 # Declared links, plus those a `Location` header proves; schemathesis' dependency guesses
