@@ -12,12 +12,14 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     Column,
+    Float,
     Index,
     Integer,
     LargeBinary,
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -156,3 +158,51 @@ TENANT_TABLES = (
     wimpel_history,
     identity_tokens,
 )
+
+# The request journal of `serve --state` (store/sql/journal.py), one per tenant. Not among TENANT_TABLES:
+# the journal outlives `/sandbox/reset` (a vendor resets between runs and keeps the evidence); dropping
+# the tenant removes it (JOURNAL_TABLES).
+# Each tenant's counters, in one row that every recording locks: sequence numbers are handed out in the
+# order entries are committed, so a reader paging with `after` never skips one committed late.
+journal_state = Table(
+    "kbx_journal_state",
+    metadata,
+    Column("tenant", String(TENANT), primary_key=True),
+    Column("last_seq", Integer, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("dropped", Integer, nullable=False),
+)
+
+# One entry per row, as the in-memory ring keeps it (built and masked), as JSON text: text keeps every
+# string exactly, lone surrogates included (escaped), on both databases.
+journal_entries = Table(
+    "kbx_journal",
+    metadata,
+    Column("tenant", String(TENANT), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("client", String(200), nullable=True),
+    Column("entry", Text, nullable=False),
+)
+
+# Per client: how many exchanges were recorded, and (kbx_journal_losses) how many were lost and how.
+journal_accounts = Table(
+    "kbx_journal_accounts",
+    metadata,
+    Column("tenant", String(TENANT), primary_key=True),
+    Column("client", String(200), primary_key=True),
+    Column("recorded", Integer, nullable=False),
+)
+
+journal_losses = Table(
+    "kbx_journal_losses",
+    metadata,
+    Column("tenant", String(TENANT), primary_key=True),
+    Column("client", String(200), primary_key=True),
+    Column("reason", String(16), primary_key=True),
+    Column("position", Integer, nullable=False),  # the order the client's losses first happened in
+    Column("count", Integer, nullable=False),
+    Column("last_seq", Integer, nullable=False),
+    Column("last_at", Float, nullable=False),
+)
+
+JOURNAL_TABLES = (journal_entries, journal_accounts, journal_losses, journal_state)
