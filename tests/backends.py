@@ -9,16 +9,21 @@ backend's store and app are built once per session and reset to the seed before 
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from koppelbox.journal import DEFAULT_CAPACITY, Journal, JournalBackend
 from koppelbox.server.app import create_app
 from koppelbox.store import Store
 from koppelbox.store.interfaces import StoreBackend
 from koppelbox.store.sql import SqlStore
+from koppelbox.store.sql import engine as engines
+from koppelbox.store.sql.journal import SqlJournal
 from koppelbox.store.sql.tenants import SqlTenants
 from tests import postgres
 from tests.support import FakeClock
@@ -68,10 +73,53 @@ class Backends:
         if kind not in self._apps:
             store = self._stores[kind]
             assert isinstance(store, SqlStore)
-            # As `serve --state` builds it: the tenant registry in the same database.
-            self._apps[kind] = create_app(store, validate_responses=True, tenants=SqlTenants(store))
+            # As `serve --state` builds it: the tenant registry and the journal in the same database.
+            self._apps[kind] = create_app(
+                store,
+                validate_responses=True,
+                tenants=SqlTenants(store),
+                journal_for=functools.partial(SqlJournal, store.engine),
+            )
         return self._apps[kind]
 
     def close(self) -> None:
         for close in self._closers:
             close()
+
+
+# --- the journal's backends: the ring in memory, and the database's journal of `serve --state` ---------
+
+MakeJournal = Callable[..., JournalBackend]  # (capacity=DEFAULT_CAPACITY) -> an empty journal
+_journal_tenants = itertools.count(1)  # every SQL journal a tenant of its own: empty, whatever ran before
+
+
+@pytest.fixture(scope="session")
+def journal_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """One migrated database per SQL kind for the journal tests, made on first use."""
+    made: dict[str, Any] = {"directory": tmp_path_factory.mktemp("journal")}
+    yield made
+    for kind in ("sqlite", "postgresql"):
+        if kind in made:
+            made[kind].dispose()
+
+
+@pytest.fixture(params=BACKENDS, name="new_journal")
+def every_journal(request: pytest.FixtureRequest, journal_databases: dict[str, Any]) -> MakeJournal:
+    """Makes an empty journal of each kind: a test that takes it runs on the ring, SQLite and PostgreSQL."""
+    kind: str = request.param
+    if kind == "memory":
+        return Journal
+    if kind not in journal_databases:
+        if kind == "postgresql":
+            url = request.getfixturevalue("postgres_server").database("koppelbox_journal")
+        else:
+            url = f"sqlite:///{journal_databases['directory'] / 'journal.db'}"
+        engine = engines.connect(url)
+        engines.migrate(engine)
+        journal_databases[kind] = engine
+    engine = journal_databases[kind]
+
+    def make(capacity: int = DEFAULT_CAPACITY) -> JournalBackend:
+        return SqlJournal(engine, f"journal-{next(_journal_tenants)}", capacity)
+
+    return make

@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 from koppelbox.cli import main
 from koppelbox.conformance.local import serving
-from koppelbox.journal import Journal, JournalEntry
+from koppelbox.journal import JournalEntry
 from koppelbox.journal.masking import (
     HEADER_VALUE_LIMIT,
     HEADERS_LIMIT,
@@ -27,6 +27,7 @@ from koppelbox.journal.masking import (
 )
 from koppelbox.server.app import create_app
 from koppelbox.store import Store
+from tests.backends import MakeJournal, every_journal, journal_databases  # noqa: F401  (every backend)
 
 ADMIN = {"Authorization": "Bearer kbx-admin-local"}
 PARTNER = {"Authorization": "Bearer kbx-noordstar"}
@@ -173,8 +174,8 @@ def test_a_failure_while_recording_still_records_what_is_known(
     assert "RuntimeError" in entry["findings"][0]["message"]
 
 
-def test_an_entry_that_cannot_be_built_is_kept_minimal() -> None:
-    journal = Journal()
+def test_an_entry_that_cannot_be_built_is_kept_minimal(new_journal: MakeJournal) -> None:
+    journal = new_journal()
 
     def broken(seq: int) -> JournalEntry:
         raise RecursionError
@@ -203,6 +204,25 @@ def test_capture_body_keeps_hostile_json_readable(raw: bytes, expected: Any) -> 
 
 
 # 4. readable whatever the content: HTTP, CLI JSON, CLI table
+
+
+def test_every_journal_keeps_hostile_strings_as_recorded(new_journal: MakeJournal) -> None:
+    """What the ring holds, a database's journal gives back the same: lone surrogates (they reach an entry
+    through headers and raw text bodies), NUL, JSON too deep to parse (kept as text), big numbers."""
+    journal = new_journal()
+    recorded = journal.record(
+        lambda seq: JournalEntry.minimal(
+            seq,
+            "partner-kompas",  # client ids come from the identity store, never from the partner
+            "x\x00y \udfff",
+            path="/p\x00",
+            request_headers={"x-odd": "\ud83d\x00"},
+            request_body={"deep": DEEP.decode(), "big": 10**40, "text": "\udc00\ufffd", "nested": [[[{}]]]},
+        )
+    )
+    [kept] = journal.entries()
+    assert kept == recorded
+    assert journal.accounts()["partner-kompas"]["recorded"] == 1
 
 
 def test_a_lone_surrogate_leaves_every_way_of_reading_the_journal_working() -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import json
 import os
 import socket
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from koppelbox.cli.options import load_store, open_state, shown, state_in_memory
 from koppelbox.cli.output import COLOR_CHOICE, credentials, make_console, print_credentials, status_styler
 from koppelbox.contracts import discover
 from koppelbox.journal import DEFAULT_CAPACITY as DEFAULT_JOURNAL_SIZE
+from koppelbox.journal import JournalBackend
 from koppelbox.journal.access import AccessRecord, AccessSink, json_line, text_line
 from koppelbox.server.app import DEFAULT_MAX_BODY_BYTES, SandboxApp, create_app
 from koppelbox.store.interfaces import StoreBackend
@@ -225,12 +228,15 @@ def check_workers(state: str | None, workers: int) -> None:
 
 def build_app(store: StoreBackend, settings: WorkerSettings) -> SandboxApp:
     tenants = None
-    if settings.state is not None:  # the registry in the same database: every worker sees every tenant
-        from koppelbox.store.sql import SqlStore
+    journal_for: Callable[[str], JournalBackend] | None = None
+    if settings.state is not None:  # the registry and the journal in the same database: every worker
+        from koppelbox.store.sql import SqlStore  # sees every tenant and one journal, kept over restarts
+        from koppelbox.store.sql.journal import SqlJournal
         from koppelbox.store.sql.tenants import SqlTenants
 
         assert isinstance(store, SqlStore)
         tenants = SqlTenants(store)
+        journal_for = functools.partial(SqlJournal, store.engine, capacity=settings.journal_size)
     app = create_app(
         store,
         tenants=tenants,
@@ -238,6 +244,7 @@ def build_app(store: StoreBackend, settings: WorkerSettings) -> SandboxApp:
         validate_responses=settings.validate_responses,
         journal_size=settings.journal_size,
         tenant_fixtures=settings.tenant_fixtures,
+        journal_for=journal_for,
         access_log=None if settings.quiet else access_log(settings.log_format, settings.color),
     )
     from koppelbox.web import mount as mount_inspector

@@ -16,6 +16,7 @@ import koppelbox.server.integration  # noqa: F401
 
 import importlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from connexion.options import SwaggerUIOptions
 from starlette.exceptions import HTTPException
 
 from koppelbox import contracts
-from koppelbox.journal import DEFAULT_CAPACITY, Journal
+from koppelbox.journal import DEFAULT_CAPACITY, Journal, JournalBackend
 from koppelbox.journal.access import AccessSink
 from koppelbox.rules.errors import DomainError
 from koppelbox.rules.oauth import OAuthError
@@ -80,16 +81,20 @@ def create_app(
     access_log: AccessSink | None = None,  # told of every request but health probes (journal/access.py)
     tenants: TenantBackend | None = None,
     tenant_fixtures: Path | None = None,
+    journal_for: Callable[[str], JournalBackend] | None = None,
 ) -> SandboxApp:
     """`fast_lane=False` serves every request through Connexion's full middleware stack (what the lane
     is tested against; see lane.py). `tenants` is the tenant registry (default: in memory, holding only
     `store` until the operator creates tenants); without `store` its default tenant's world is served at
-    `/`. `tenant_fixtures` is the directory whose folders a new tenant may be built from."""
+    `/`. `tenant_fixtures` is the directory whose folders a new tenant may be built from.
+    `journal_for(tenant_id)` gives a tenant's journal (default: a ring of `journal_size` in this process;
+    `serve --state`: the database's, which every worker shares)."""
     if store is None and tenants is not None:
         store = tenants.world(DEFAULT_TENANT)
     store = store or Store.from_directory()
-    sandbox = Sandbox(store, max_body_bytes, journal=Journal(journal_size))
-    sandbox.tenancy = Tenancy(tenants or MemoryTenants(store), tenant_fixtures)
+    journal = journal_for(DEFAULT_TENANT) if journal_for else Journal(journal_size)
+    sandbox = Sandbox(store, max_body_bytes, journal=journal)
+    sandbox.tenancy = Tenancy(tenants or MemoryTenants(store), tenant_fixtures, journal_for)
     app = SandboxApp(sandbox, validator_map=VALIDATORS, security_map=SECURITY_MAP)
     for spec in contracts.discover():
         sandbox.apis.append(spec.prefix)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from koppelbox.journal import Journal
+from koppelbox.journal import Journal, JournalBackend
 
 # Connexion's context variables, read directly (integration/private.py says why).
 from koppelbox.server.integration.private import context_var, scope_var
@@ -25,7 +26,7 @@ class Sandbox:
     routes: RouteTable = field(default_factory=RouteTable)
     apis: list[str] = field(default_factory=list)  # the prefixes this app mounted, e.g. "/wimpel"
     # Outlives `/sandbox/reset`: a vendor resets between test runs and still wants the evidence.
-    journal: Journal = field(default_factory=Journal)
+    journal: JournalBackend = field(default_factory=Journal)
     # Which tenant this is (server/tenants.py); every tenant's Sandbox shares the app's one `tenancy`.
     tenant: str = DEFAULT_TENANT
     tenancy: Tenancy | None = None
@@ -34,16 +35,18 @@ class Sandbox:
 @dataclass
 class Tenancy:
     """The app's tenants: the registry (a `TenantBackend`), where a tenant's fixtures folder may be named
-    from, and the server's side of each tenant (its `Sandbox`: the world plus an in-process journal)."""
+    from, and the server's side of each tenant (its `Sandbox`: the world plus its journal, made by
+    `journal_for(tenant_id)`: in process by default, in the database with `serve --state`)."""
 
     backend: TenantBackend
     fixtures_root: Path | None = None
+    journal_for: Callable[[str], JournalBackend] | None = None
     _sandboxes: dict[str, Sandbox] = field(default_factory=dict)
 
     def sandbox(self, default: Sandbox, tenant_id: str) -> Sandbox | None:
         """The tenant's sandbox; None when there is no such tenant. Asks the registry every time (cheap,
         and the truth when another worker dropped or re-created the tenant): a new world gets a new
-        sandbox, and with it an empty journal."""
+        sandbox, and with it a journal (an empty one in process; the tenant's own from the database)."""
         if tenant_id == DEFAULT_TENANT:
             return default
         world = self.backend.world(tenant_id)
@@ -52,9 +55,8 @@ class Tenancy:
             return None
         found = self._sandboxes.get(tenant_id)
         if found is None or found.store is not world:
-            found = dataclasses.replace(
-                default, store=world, journal=Journal(default.journal.capacity), tenant=tenant_id
-            )
+            journal = self.journal_for(tenant_id) if self.journal_for else Journal(default.journal.capacity)
+            found = dataclasses.replace(default, store=world, journal=journal, tenant=tenant_id)
             self._sandboxes[tenant_id] = found
         return found
 

@@ -13,7 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from koppelbox.journal import Journal
+from koppelbox.journal import JournalBackend
 from koppelbox.server.app import SandboxApp
 from koppelbox.store.interfaces import StoreBackend
 from koppelbox.version import version
@@ -101,7 +101,7 @@ class Site:
         return self.app.sandbox.store
 
     @property
-    def journal(self) -> Journal:
+    def journal(self) -> JournalBackend:
         return self.app.sandbox.journal
 
     @property

@@ -25,7 +25,7 @@ from koppelbox.store.fixtures import Fixtures
 from koppelbox.store.interfaces import DEFAULT_TENANT, StoreBackend, TenantBackend, TenantInfo
 from koppelbox.store.sql import SqlStore
 from koppelbox.store.sql import engine as engines
-from koppelbox.store.sql.schema import TENANT_TABLES, tenants
+from koppelbox.store.sql.schema import JOURNAL_TABLES, TENANT_TABLES, tenants
 from koppelbox.store.tenants import DefaultTenantFixed, TenantExists, check_tenant_id
 
 RECHECK_SECONDS = 1.0
@@ -105,7 +105,7 @@ class SqlTenants:
             raise DefaultTenantFixed(f"`{DEFAULT_TENANT}` is the sandbox's own tenant; it cannot be dropped.")
         with self.engine.begin() as connection:
             gone = connection.execute(delete(tenants).where(_t.tenant == tenant_id)).rowcount
-            for table in TENANT_TABLES:
+            for table in (*TENANT_TABLES, *JOURNAL_TABLES):  # its journal goes with it
                 connection.execute(delete(table).where(table.c.tenant == tenant_id))
         with self._lock:
             self._worlds.pop(tenant_id, None)
