@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 EQUIVALENT_FILE = ROOT / "tests" / "mutation_equivalent.toml"
-COPIED = ("src", "tests", "openapi", "fixtures", "pyproject.toml", "schemathesis.toml")
+COPIED = ("src", "tests", "openapi", "fixtures", "pyproject.toml", "schemathesis.toml", "docs")
 
 # A deterministic sample, small enough for CI: the token endpoint, Aanmeld intake and matching, the
 # validator's semantic rules, each run against the tests that cover it.
@@ -122,6 +122,7 @@ def prepare_workdir(workdir: Path, sample: bool) -> None:
         if source.is_dir():
             shutil.copytree(source, workdir / name, ignore=ignore)
         elif source.exists():
+            (workdir / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, workdir / name)
     if sample:
         pyproject = workdir / "pyproject.toml"
