@@ -4,8 +4,9 @@
   `openapi-generator-cli` ships, run with Java, one JVM for every API with its `batch` command).
 - The generators are tools, not libraries of koppelbox: they are installed once into a cache folder with
   pip (`--no-deps --target`, beside the project's venv, whose packages they use), because
-  openapi-python-client caps httpx below the project's. The generated clients need only what the venv
-  already has (httpx, attrs, python-dateutil; pydantic, urllib3, typing-extensions).
+  openapi-python-client caps httpx below the project's. The generated clients use what the venv has
+  (httpx, attrs; pydantic, urllib3, typing-extensions) and python-dateutil, which a fresh venv lacks and
+  is installed with the tools.
 - The clients are generated from what a running sandbox serves at `<prefix>/openapi.json`, once per
   version of the contracts and tools: the cache key is the served documents (with the sandbox's address
   taken out), the tool versions and this module. Generation takes about 30 s; a cached run none.
@@ -37,6 +38,9 @@ TOOLS = (
     "ruamel.yaml==0.19.1",
     "shellingham==1.5.4",
     "annotated-doc==0.0.7",
+    # The generated clients' own: openapi-generator's python models parse dates with it.
+    "python-dateutil==4.0.0",
+    "tzdata==2026.1",
 )
 CACHE = Path(os.environ.get("KOPPELBOX_GENERATED_CACHE", Path(tempfile.gettempdir()) / "koppelbox-generated"))
 
@@ -165,5 +169,6 @@ def _publish(partial: Path, target: Path) -> None:
 
 
 def import_paths(folder: Path) -> list[str]:
-    """What `sys.path` needs to import `kbx_<api>_opc` and `kbx_<api>_og`."""
-    return [str(folder / "opc"), *(str(folder / "og" / api) for api in APIS)]
+    """What `sys.path` needs to import `kbx_<api>_opc` and `kbx_<api>_og`: their folders, and last the
+    tools' folder, for the clients' own dependency the venv lacks (python-dateutil)."""
+    return [str(folder / "opc"), *(str(folder / "og" / api) for api in APIS), str(tools())]
