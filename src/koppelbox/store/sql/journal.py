@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from koppelbox.journal import DEFAULT_CAPACITY, JournalBackend, JournalEntry, JournalFilter
@@ -77,17 +77,23 @@ class SqlJournal:
                     connection.execute(
                         insert(journal_accounts).values(tenant=self.tenant, client=account, recorded=1)
                     )
-            if size > self.capacity:
-                self._push_out(connection, size - self.capacity)
+            if size == self.capacity:  # full: what the new entry pushed out goes (none when just filled)
+                self._push_out(connection, seq)
         return entry
 
     def _take_seq(self, connection: Connection) -> tuple[int, int]:
-        """The next sequence number and the size with the new entry, locking the tenant's counters."""
+        """The next sequence number and the size with the new entry (at most the capacity; what is over it
+        is counted as dropped), locking the tenant's counters."""
+        over = _s.size + 1 > self.capacity
         for _ in range(2):
             row = connection.execute(
                 update(journal_state)
                 .where(_s.tenant == self.tenant)
-                .values(last_seq=_s.last_seq + 1, size=_s.size + 1)
+                .values(
+                    last_seq=_s.last_seq + 1,
+                    size=case((over, self.capacity), else_=_s.size + 1),
+                    dropped=_s.dropped + case((over, _s.size + 1 - self.capacity), else_=0),
+                )
                 .returning(_s.last_seq, _s.size)
             ).first()
             if row is not None:
@@ -106,22 +112,18 @@ class SqlJournal:
         except IntegrityError:
             pass
 
-    def _push_out(self, connection: Connection, count: int) -> None:
+    def _push_out(self, connection: Connection, seq: int) -> None:
+        # The entries kept are always the newest run of numbers (removed oldest first, or all by `clear`):
+        # with entry `seq` in, those up to `seq - capacity` are out.
         oldest = connection.execute(
-            select(_e.seq, _e.client).where(_e.tenant == self.tenant).order_by(_e.seq).limit(count)
+            delete(journal_entries)
+            .where(_e.tenant == self.tenant, _e.seq <= seq - self.capacity)
+            .returning(_e.seq, _e.client)
         ).all()
-        if not oldest:
-            return
-        connection.execute(delete(journal_entries).where(_e.tenant == self.tenant, _e.seq <= oldest[-1].seq))
-        connection.execute(
-            update(journal_state)
-            .where(_s.tenant == self.tenant)
-            .values(size=_s.size - len(oldest), dropped=_s.dropped + len(oldest))
-        )
         lost: dict[str, tuple[int, int]] = {}
-        for seq, client in oldest:
+        for gone, client in sorted(oldest):
             if client is not None:
-                lost[client] = (lost.get(client, (0, 0))[0] + 1, seq)
+                lost[client] = (lost.get(client, (0, 0))[0] + 1, gone)
         now = time.time()
         for client, (number, last) in lost.items():
             self._lose(connection, client, "ring", number, last, now)
