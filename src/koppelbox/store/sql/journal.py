@@ -19,7 +19,20 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, case, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Float,
+    Integer,
+    String,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from koppelbox.journal import DEFAULT_CAPACITY, JournalBackend, JournalEntry, JournalFilter
@@ -33,6 +46,43 @@ _e = journal_entries.c
 _s = journal_state.c
 _a = journal_accounts.c
 _l = journal_losses.c
+
+# The statements of a recording, built once: building SQLAlchemy expressions per call cost more than
+# running them (bench/journal_sql.py). Parameters are named apart from the columns they compare with.
+_TENANT = bindparam("k_tenant", type_=String)
+_CLIENT = bindparam("k_client", type_=String)
+_CAP = bindparam("k_cap", type_=Integer)
+_OVER = _s.size + 1 > _CAP
+_TAKE_SEQ = (
+    update(journal_state)
+    .where(_s.tenant == _TENANT)
+    .values(
+        last_seq=_s.last_seq + 1,
+        size=case((_OVER, _CAP), else_=_s.size + 1),
+        dropped=_s.dropped + case((_OVER, _s.size + 1 - _CAP), else_=0),
+    )
+    .returning(_s.last_seq, _s.size)
+)
+_COUNT = (
+    update(journal_accounts)
+    .where(_a.tenant == _TENANT, _a.client == _CLIENT)
+    .values(recorded=_a.recorded + 1)
+)
+_PUSH_OUT = (
+    delete(journal_entries)
+    .where(_e.tenant == _TENANT, _e.seq <= bindparam("k_upto", type_=Integer))
+    .returning(_e.seq, _e.client)
+)
+_LOSE = (
+    update(journal_losses)
+    .where(_l.tenant == _TENANT, _l.client == _CLIENT, _l.reason == bindparam("k_reason"))
+    .values(
+        count=_l.count + bindparam("k_count", type_=Integer),
+        last_seq=bindparam("k_last", type_=Integer),
+        last_at=bindparam("k_at", type_=Float),
+    )
+)
+_LOSSES_SO_FAR = select(func.count()).where(_l.tenant == _TENANT, _l.client == _CLIENT)
 
 
 class SqlJournal:
@@ -65,17 +115,14 @@ class SqlJournal:
             account = _column(client if client is not None else entry.client)
             document = json.dumps(entry.to_dict(), default=str)  # ASCII: lone surrogates stay escaped
             connection.execute(
-                insert(journal_entries).values(tenant=self.tenant, seq=seq, client=account, entry=document)
+                insert(journal_entries),
+                {"tenant": self.tenant, "seq": seq, "client": account, "entry": document},
             )
             if account is not None:
-                counted = connection.execute(
-                    update(journal_accounts)
-                    .where(_a.tenant == self.tenant, _a.client == account)
-                    .values(recorded=_a.recorded + 1)
-                ).rowcount
+                counted = connection.execute(_COUNT, {"k_tenant": self.tenant, "k_client": account}).rowcount
                 if not counted:
                     connection.execute(
-                        insert(journal_accounts).values(tenant=self.tenant, client=account, recorded=1)
+                        insert(journal_accounts), {"tenant": self.tenant, "client": account, "recorded": 1}
                     )
             if size == self.capacity:  # full: what the new entry pushed out goes (none when just filled)
                 self._push_out(connection, seq)
@@ -84,18 +131,8 @@ class SqlJournal:
     def _take_seq(self, connection: Connection) -> tuple[int, int]:
         """The next sequence number and the size with the new entry (at most the capacity; what is over it
         is counted as dropped), locking the tenant's counters."""
-        over = _s.size + 1 > self.capacity
         for _ in range(2):
-            row = connection.execute(
-                update(journal_state)
-                .where(_s.tenant == self.tenant)
-                .values(
-                    last_seq=_s.last_seq + 1,
-                    size=case((over, self.capacity), else_=_s.size + 1),
-                    dropped=_s.dropped + case((over, _s.size + 1 - self.capacity), else_=0),
-                )
-                .returning(_s.last_seq, _s.size)
-            ).first()
+            row = connection.execute(_TAKE_SEQ, {"k_tenant": self.tenant, "k_cap": self.capacity}).first()
             if row is not None:
                 return int(row.last_seq), int(row.size)
             self._start(connection)
@@ -115,11 +152,7 @@ class SqlJournal:
     def _push_out(self, connection: Connection, seq: int) -> None:
         # The entries kept are always the newest run of numbers (removed oldest first, or all by `clear`):
         # with entry `seq` in, those up to `seq - capacity` are out.
-        oldest = connection.execute(
-            delete(journal_entries)
-            .where(_e.tenant == self.tenant, _e.seq <= seq - self.capacity)
-            .returning(_e.seq, _e.client)
-        ).all()
+        oldest = connection.execute(_PUSH_OUT, {"k_tenant": self.tenant, "k_upto": seq - self.capacity}).all()
         lost: dict[str, tuple[int, int]] = {}
         for gone, client in sorted(oldest):
             if client is not None:
@@ -132,25 +165,23 @@ class SqlJournal:
         self, connection: Connection, client: str, reason: str, count: int, last: int, now: float
     ) -> None:
         # Sequence numbers only grow, so the newest lost one is the one lost now.
+        key = {"k_tenant": self.tenant, "k_client": client}
         changed = connection.execute(
-            update(journal_losses)
-            .where(_l.tenant == self.tenant, _l.client == client, _l.reason == reason)
-            .values(count=_l.count + count, last_seq=last, last_at=now)
+            _LOSE, {**key, "k_reason": reason, "k_count": count, "k_last": last, "k_at": now}
         ).rowcount
         if not changed:
-            position = connection.execute(
-                select(func.count()).where(_l.tenant == self.tenant, _l.client == client)
-            ).scalar_one()
+            position = connection.execute(_LOSSES_SO_FAR, key).scalar_one()
             connection.execute(
-                insert(journal_losses).values(
-                    tenant=self.tenant,
-                    client=client,
-                    reason=reason,
-                    position=position,
-                    count=count,
-                    last_seq=last,
-                    last_at=now,
-                )
+                insert(journal_losses),
+                {
+                    "tenant": self.tenant,
+                    "client": client,
+                    "reason": reason,
+                    "position": position,
+                    "count": count,
+                    "last_seq": last,
+                    "last_at": now,
+                },
             )
 
     @engines.guarded
