@@ -12,6 +12,9 @@ from koppelbox.journal import Journal, JournalEntry, JournalFilter
 from koppelbox.journal.masking import MASK, capture_body, findings_of, mask_headers
 from koppelbox.server.app import create_app
 from koppelbox.store import Store
+from koppelbox.store.sql import engine as engines
+from koppelbox.store.sql.engine import DatabaseUnavailable
+from koppelbox.store.sql.journal import SqlJournal
 from tests.backends import MakeJournal, every_backend, every_journal, journal_databases  # noqa: F401
 from tests.support import ADMIN, bearer
 
@@ -278,3 +281,31 @@ def test_health_probes_do_not_push_evidence_out_of_the_journal(client: TestClien
     for _ in range(3):
         assert client.get("/sandbox/health").status_code == 200
     assert [e.path for e in client.app.sandbox.journal.entries()] == ["/wimpel/v1/organisations"]  # type: ignore[attr-defined]
+
+
+def test_a_smaller_bound_on_the_same_database_journal_pushes_the_oldest_out(new_journal: MakeJournal) -> None:
+    """`serve --state` started again with a smaller `--journal-size`: the journal it finds is cut to the new
+    bound at the next recording, and what fell out is accounted as for the ring."""
+    journal = new_journal(capacity=5)
+    if isinstance(journal, Journal):
+        pytest.skip("the ring lives and dies with its process")
+    assert isinstance(journal, SqlJournal)
+    for _ in range(5):
+        journal.record(lambda s: make_entry(s, client="a"))
+    smaller = SqlJournal(journal.engine, journal.tenant, capacity=2)
+    smaller.record(lambda s: make_entry(s, client="b"))
+    assert [e.seq for e in smaller.entries()] == [5, 6]
+    assert (len(smaller), smaller.dropped) == (2, 4)
+    assert smaller.accounts()["a"]["lost"][0]["count"] == 4
+
+
+def test_a_database_journal_whose_database_went_away_keeps_serving(caplog: pytest.LogCaptureFixture) -> None:
+    """Recording happens after the answer was sent: a database that is away loses that entry (logged), it
+    does not fail the exchange; reading the journal then is the API's 503 (DatabaseUnavailable)."""
+    journal = SqlJournal(engines.connect("postgresql://kbx:s3cret@127.0.0.1:1/db"))
+    with caplog.at_level("WARNING", logger="koppelbox.journal"):
+        journal.record_later(lambda s: make_entry(s), "c1")
+    assert "journal entry not kept" in caplog.text
+    assert "s3cret" not in caplog.text
+    with pytest.raises(DatabaseUnavailable):
+        journal.entries()
