@@ -119,7 +119,7 @@ class ProxyApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
+            await self._serve_lifespan(receive, send)
             return
         if scope["type"] != "http":
             return
@@ -147,7 +147,7 @@ class ProxyApp:
             _, body_json = standard_format(problem)
             await _answer(send, 404, json.dumps(body_json, ensure_ascii=False).encode(), {})
 
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
+    async def _serve_lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
