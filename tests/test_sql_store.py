@@ -13,11 +13,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from starlette.testclient import TestClient
 
+from koppelbox.journal import JournalEntry
 from koppelbox.rules.errors import Conflict
 from koppelbox.rules.oauth import ClientCredentials
 from koppelbox.server.app import create_app
 from koppelbox.store.sql import DatabaseUnavailable, SqlStore, StateUrlError
 from koppelbox.store.sql import engine as engines
+from koppelbox.store.sql.journal import SqlJournal
 from koppelbox.store.sql.schema import metadata
 from tests import aanmeld_support as s
 from tests.postgres import PostgresServer
@@ -101,8 +103,15 @@ def test_tenants_live_in_the_database_for_every_worker(tmp_path: Path) -> None:
 
     seen.reset()  # one tenant's reset leaves the others alone
     assert seen.aanmeld.records.school_of_enrolment(receipt.id) is None
+    journal = SqlJournal(second.engine, "acme")
+    journal.record(lambda seq: JournalEntry.minimal(seq, IW, "a request"))
     assert here.drop("acme")
     assert there.info("acme") is None
+    assert len(journal) == 0  # its journal went with it
+    # A worker that has not seen the drop yet records one more request for it: a new "acme" starts empty.
+    journal.record(lambda seq: JournalEntry.minimal(seq, IW, "a late request"))
+    here.create("acme", tenant_fixtures(first.fixtures, "acme"), "sandbox fixtures, seed 0")
+    assert (journal.entries(), journal.accounts()) == ([], {})
     first.close()
     second.close()
 

@@ -95,6 +95,11 @@ class SqlTenants:
             raise TenantExists(f"A tenant `{tenant_id}` exists already.") from None
         except reload.BUILD_ERRORS as exc:
             raise reload.invalid(fixtures.directory, exc) from exc
+        # A new tenant's journal starts empty: a worker that had not yet seen an earlier tenant of this id
+        # dropped (it rechecks within RECHECK_SECONDS) may have recorded a last request for it since.
+        with self.engine.begin() as connection:
+            for table in JOURNAL_TABLES:
+                connection.execute(delete(table).where(table.c.tenant == tenant_id))
         with self._lock:
             self._worlds[tenant_id] = (time.monotonic(), world)
         return world
