@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, unquote
 from koppelbox.validator import payload
 from koppelbox.validator.contracts import OPERATION_METHODS, Contract, Target
 from koppelbox.validator.findings import Finding, Severity, finding, rule, schema_rule
-from koppelbox.validator.locate import locate
+from koppelbox.validator.locate import located
 from koppelbox.validator.schema import check
 from koppelbox.validator.semantic import Context
 
@@ -283,15 +283,7 @@ def _json_findings(target: Target, raw: bytes, name: str, context: Context) -> l
     parsed = payload.parse(raw, name)
     if not parsed.ok:
         return parsed.findings
-    return [*parsed.findings, *_located(payload.validate(target, parsed.value, name, context), parsed.text)]
-
-
-def _located(findings: list[Finding], text: str) -> list[Finding]:
-    located = []
-    for found in findings:
-        where = locate(text, found.pointer) if found.line is None and found.pointer else None
-        located.append(replace(found, line=where[0], column=where[1]) if where else found)
-    return located
+    return [*parsed.findings, *located(payload.validate(target, parsed.value, name, context), parsed.text)]
 
 
 def _prefixed(findings: list[Finding], part: str) -> list[Finding]:
@@ -365,7 +357,7 @@ def response_findings(
         finding(name, f.pointer, f.field, schema_rule(f.keyword), f.message)
         for f in check(target.schema, parsed.value)
     ]
-    return [*parsed.findings, *_located(found, parsed.text)]
+    return [*parsed.findings, *located(found, parsed.text)]
 
 
 def as_journal(findings: Sequence[Finding]) -> list[dict[str, str]]:

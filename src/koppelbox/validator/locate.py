@@ -7,6 +7,9 @@ Python's JSON parser keeps no positions, so the text is walked again along the p
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+
+from koppelbox.validator.findings import Finding
 
 _DECODER = json.JSONDecoder()
 _WHITESPACE = " \t\n\r"
@@ -57,3 +60,12 @@ def locate(text: str, pointer: str) -> tuple[int, int] | None:
     line = text.count("\n", 0, pos) + 1
     column = pos - (text.rfind("\n", 0, pos) + 1) + 1
     return line, column
+
+
+def located(findings: list[Finding], text: str) -> list[Finding]:
+    """The findings with the line and column of their value in `text` (of its object, when missing)."""
+    found_at = []
+    for found in findings:
+        where = locate(text, found.pointer) if found.line is None and found.pointer else None
+        found_at.append(replace(found, line=where[0], column=where[1]) if where else found)
+    return found_at

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 
 from koppelbox.validator import payload
-from koppelbox.validator.findings import Finding
 from koppelbox.validator.inputs import Source
-from koppelbox.validator.locate import locate
+from koppelbox.validator.locate import located
 from koppelbox.validator.results import FileResult
 from koppelbox.validator.selection import Selection
 from koppelbox.validator.semantic import Context
@@ -30,17 +28,8 @@ def check_bytes(name: str, raw: bytes, selection: Selection, context: Context) -
         return FileResult(name, "", "", [*parsed.findings, choice.problem])
     findings = payload.validate(choice.target, parsed.value, name, context)
     return FileResult(
-        name, choice.target.label, choice.how, [*parsed.findings, *_located(findings, parsed.text)]
+        name, choice.target.label, choice.how, [*parsed.findings, *located(findings, parsed.text)]
     )
-
-
-def _located(findings: list[Finding], text: str) -> list[Finding]:
-    """The findings with the line and column of their value in the file (of its object, when missing)."""
-    located = []
-    for found in findings:
-        where = locate(text, found.pointer) if found.line is None and found.pointer else None
-        located.append(replace(found, line=where[0], column=where[1]) if where else found)
-    return located
 
 
 def check_all(sources: Iterable[Source], selection: Selection, context: Context) -> list[FileResult]:
