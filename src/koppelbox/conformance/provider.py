@@ -56,6 +56,9 @@ class ProviderRun:
     # Someone else's data: no change or delete at the contract's example ids (which may be real records);
     # those operations then only run where fuzzing or a followed link picks the target.
     spare_existing: bool = False
+    # More `[[operations]]` entries (schemathesis config), for a caller that knows its server: `fuzz`
+    # feeds the records it made in its own sandbox to the operations that change or delete them.
+    operations: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -190,7 +193,7 @@ def _operation_rules(run: ProviderRun) -> list[dict[str, Any]]:
         )
     if run.ids:
         rules.append({"include-method": ["GET", "HEAD"], "parameters": dict(run.ids)})
-    return rules
+    return [*rules, *run.operations]
 
 
 def project_settings() -> dict[str, Any]:
