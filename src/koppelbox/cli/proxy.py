@@ -39,7 +39,7 @@ _WORDS = {
 @click.option(
     "--ca-bundle",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Verify the upstream's TLS certificate against these CAs (PEM) instead of the system's.",
+    help="Verify the upstream's TLS certificate against these CAs (PEM) instead of certifi's list.",
 )
 @click.option("--insecure", is_flag=True, help="Do not verify the upstream's TLS certificate (tests only).")
 @click.option(
