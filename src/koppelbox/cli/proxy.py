@@ -13,6 +13,7 @@ from koppelbox.cli.output import color_option, status_styler
 from koppelbox.cli.preflight import check_url
 from koppelbox.cli.remote import DEFAULT_ADMIN_TOKEN, admin_token_option
 from koppelbox.contracts import api_names
+from koppelbox.journal.access import printable
 
 _WORDS = {
     "forwarded": "forwarded",
@@ -112,7 +113,7 @@ def proxy(
         if outcome.reason:
             notes.append(outcome.reason)
         status = status_style(outcome.status, str(outcome.status))
-        line = f"{_WORDS[outcome.action]} {status} {outcome.method} {_printable(outcome.path)}"
+        line = f"{_WORDS[outcome.action]} {status} {outcome.method} {printable(outcome.path)}"
         click.echo(line + (f"  ({'; '.join(notes)})" if notes else ""), err=True)
 
     settings = ProxySettings(
@@ -150,8 +151,3 @@ def proxy(
     )
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run(sockets=[sock])
-
-
-def _printable(text: str) -> str:
-    """A path as a client sent it, with control characters escaped: one exchange, one line."""
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
